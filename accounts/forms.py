@@ -1,0 +1,200 @@
+"""Forms for accounts and administration. Labels use ``_l``: they are evaluated at import."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from core.i18n import LANGUAGE_NAMES
+from core.roles import GRANTABLE_ROLES
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def _password_field(label):
+    return PasswordField(
+        label,
+        validators=[
+            _required(),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l("The password must have between %(min)d and %(max)d characters."),
+            ),
+        ],
+    )
+
+
+def _int_or_none(value):
+    """Coerce a select value to an int; an empty or malformed value becomes ``None``."""
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _email_field():
+    return EmailField(
+        _l("Email"),
+        validators=[
+            _required(),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+            Email(message=_l("Enter a valid email address.")),
+        ],
+    )
+
+
+def _language_choices():
+    return [(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class RegisterForm(FlaskForm):
+    email = _email_field()
+    display_name = StringField(
+        _l("Display name"),
+        validators=[_required(), Length(min=2, max=80, message=_l("Between %(min)d and %(max)d characters."))],
+        description=_l("Shown beside what you write. It need not be your full name."),
+    )
+    password = _password_field(_l("Password"))
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    municipality = SelectField(
+        _l("Your municipality"), coerce=_int_or_none, validators=[Optional()], validate_choice=True
+    )
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree that my participation is recorded as it describes."),
+        validators=[InputRequired(message=_l("You must accept the privacy notice to register."))],
+    )
+    submit = SubmitField(_l("Create account"))
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        _l("Password"), validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))]
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))],
+    )
+    password = _password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ProfileForm(FlaskForm):
+    display_name = RegisterForm.display_name
+    municipality = SelectField(_l("Your municipality"), coerce=_int_or_none, validators=[Optional()])
+    locale = SelectField(_l("Preferred language"), choices=_language_choices(), validators=[_required()])
+    submit = SubmitField(_l("Save profile"))
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(_l("Language"), choices=_language_choices(), validators=[_required()])
+    submit = SubmitField(_l("Change language"))
+
+
+class StaffRequestForm(FlaskForm):
+    municipality = SelectField(_l("Municipality"), coerce=_int_or_none, validators=[_required()])
+    position = StringField(
+        _l("Position or unit"),
+        validators=[_required(), Length(max=120, message=_l("At most %(max)d characters."))],
+        description=_l("For example: Transparency unit, Community development office."),
+    )
+    submit = SubmitField(_l("Request verification"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))],
+    )
+    confirm = BooleanField(
+        _l("I understand that my name and email are removed and cannot be recovered."),
+        validators=[InputRequired(message=_l("Please confirm that you want to delete your account."))],
+    )
+    submit = SubmitField(_l("Delete my account"))
+
+
+class MunicipalityForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[_required(), Length(max=120, message=_l("At most %(max)d characters."))])
+    region = StringField(_l("Region"), validators=[Length(max=120, message=_l("At most %(max)d characters."))])
+    in_commission = BooleanField(_l("Member of the standing commission"))
+    submit = SubmitField(_l("Save"))
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[_required(), Length(max=160, message=_l("At most %(max)d characters."))])
+    acronym = StringField(_l("Acronym"), validators=[Length(max=30, message=_l("At most %(max)d characters."))])
+    kind = SelectField(_l("Kind"), validators=[_required()])
+    submit = SubmitField(_l("Save"))
+
+
+def _end_not_before_start(form, field):
+    if form.starts_on.data and field.data and field.data < form.starts_on.data:
+        raise ValidationError(_l("The end date cannot be before the start date."))
+
+
+class ProcessForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[_required(), Length(max=200, message=_l("At most %(max)d characters."))]
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Length(max=5000, message=_l("At most %(max)d characters."))]
+    )
+    starts_on = DateField(_l("Starts on"), validators=[InputRequired(message=_l("Enter a valid date."))])
+    ends_on = DateField(
+        _l("Ends on"), validators=[InputRequired(message=_l("Enter a valid date.")), _end_not_before_start]
+    )
+    coordinator = SelectField(_l("Coordinator"), coerce=_int_or_none, validators=[Optional()])
+    submit = SubmitField(_l("Save"))
+
+
+class PhaseForm(FlaskForm):
+    name = StringField(
+        _l("Phase name"), validators=[_required(), Length(max=160, message=_l("At most %(max)d characters."))]
+    )
+    starts_on = DateField(_l("Starts on"), validators=[InputRequired(message=_l("Enter a valid date."))])
+    ends_on = DateField(
+        _l("Ends on"), validators=[InputRequired(message=_l("Enter a valid date.")), _end_not_before_start]
+    )
+    submit = SubmitField(_l("Add phase"))
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(r.value, r.label) for r in GRANTABLE_ROLES], validators=[_required()])
+    municipality = SelectField(_l("Municipality (for officials)"), coerce=_int_or_none, validators=[Optional()])
+    organisation = SelectField(_l("Organisation (for facilitators)"), coerce=_int_or_none, validators=[Optional()])
+    submit = SubmitField(_l("Grant role"))
+
+
+class DecisionForm(FlaskForm):
+    note = StringField(_l("Note (optional)"), validators=[Length(max=500, message=_l("At most %(max)d characters."))])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected button."""

@@ -1,0 +1,90 @@
+"""Application factory. Importing this module does no work; ``create_app`` does."""
+
+from flask import Flask, render_template
+from flask_babel import format_date, format_datetime, format_number, get_locale
+from flask_login import current_user
+
+from core import extensions as ext
+from core.config import load_config
+from core.errors import register_error_handlers
+from core.i18n import LANGUAGE_NAMES, select_locale
+from core.security import set_security_headers
+from core.transactions import commit_or_rollback
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the application.
+
+    ``test_config`` overrides configuration (tests pass the database URL and a secret).
+    Raises :class:`core.config.ConfigError` when production runs without a secret key.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, render_as_batch=True)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=select_locale)
+    ext.limiter.init_app(app)
+    ext.login_manager.init_app(app)
+
+    from core import database
+
+    database.configure_engine_events()
+
+    from accounts import admin_bp
+    from accounts import bp as accounts_bp
+    from accounts.services import configure_login
+    from consultations import bp as consultations_bp
+    from forums import bp as forums_bp
+
+    configure_login(ext.login_manager)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(forums_bp)
+    app.register_blueprint(consultations_bp)
+
+    register_error_handlers(app)
+    app.after_request(commit_or_rollback)
+    app.after_request(set_security_headers)
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "language_names": LANGUAGE_NAMES,
+            "current_user": current_user,
+            "current_locale": str(get_locale() or "es"),
+        }
+
+    app.add_template_filter(format_number, "format_number")
+    app.add_template_filter(format_date, "format_date")
+    app.add_template_filter(format_datetime, "format_datetime")
+
+    @app.get("/")
+    def index():
+        """The home page."""
+        return render_template("index.html")
+
+    @app.get("/privacy")
+    def privacy_notice():
+        """The privacy notice people consent to when they register."""
+        return render_template("privacy.html")
+
+    _register_cli(app)
+    return app
+
+
+def _register_cli(app: Flask) -> None:
+    """``flask demo``: load the demo scenario, floor by floor; safe to run again."""
+    import click
+
+    @app.cli.command("demo")
+    def demo_command():
+        """Load (or top up) the demo: places, the process and one account per role."""
+        from accounts import demo as accounts_demo
+
+        logins = accounts_demo.load()
+        ext.db.session.commit()
+        click.echo("Demo loaded. Logins (email / password):")
+        for role, email, password in logins:
+            click.echo(f"  {role:<12} {email:<32} {password}")

@@ -1,0 +1,79 @@
+"""Configuration from environment variables with the ``COCREA_`` prefix.
+
+=========================  ==========================================================
+``COCREA_ENV``             ``development`` (default) or ``production``
+``COCREA_DATABASE_URL``    SQLAlchemy URL; default SQLite at ``instance/cocrea.sqlite3``
+``COCREA_SECRET_KEY``      session signing key; else read from ``instance/secret_key``
+``COCREA_REDIS_URL``       storage for rate limits; default in-memory
+``COCREA_DEFAULT_LOCALE``  ``es`` (default) or ``en``
+``COCREA_TIMEZONE``        default ``America/Santiago``
+=========================  ==========================================================
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PREFIX = "COCREA_"
+SECRET_FILE = "secret_key"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run as given."""
+
+
+def _env(name: str, default=None):
+    return os.environ.get(PREFIX + name, default)
+
+
+def load_config(app, test_config: dict | None) -> None:
+    """Fill ``app.config`` from defaults, the environment and ``test_config``.
+
+    Raises :class:`ConfigError` in production mode when no secret key is configured.
+    """
+    instance = Path(app.instance_path)
+    environment = _env("ENV", "development")
+    production = environment == "production"
+    app.config.from_mapping(
+        ENV_NAME=environment,
+        SQLALCHEMY_DATABASE_URI=_env("DATABASE_URL", f"sqlite:///{instance / 'cocrea.sqlite3'}"),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        BABEL_DEFAULT_LOCALE=_env("DEFAULT_LOCALE", "es"),
+        BABEL_DEFAULT_TIMEZONE=_env("TIMEZONE", "America/Santiago"),
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(app.root_path) / "translations"),
+        RATELIMIT_STORAGE_URI=_env("REDIS_URL", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_DURATION=timedelta(days=30),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,
+        PRIVACY_NOTICE_VERSION="2026-11",
+        USERS_PER_PAGE=25,
+        AUDIT_PER_PAGE=50,
+        RATELIMIT_LOGIN_ADDRESS="30 per minute",
+        RATELIMIT_LOGIN_ACCOUNT="5 per minute",
+        RATELIMIT_REGISTER="10 per hour",
+        RATELIMIT_PASSWORD_ADDRESS="20 per minute",
+        RATELIMIT_PASSWORD_ACCOUNT="5 per minute",
+    )
+    secret = _env("SECRET_KEY")
+    if not secret and (instance / SECRET_FILE).is_file():
+        secret = (instance / SECRET_FILE).read_text().strip()
+    if test_config:
+        app.config.update(test_config)
+        secret = test_config.get("SECRET_KEY", secret)
+    if not secret:
+        if production:
+            raise ConfigError(
+                "COCREA_SECRET_KEY is not set and instance/secret_key does not exist; "
+                "refusing to start in production without a secret key."
+            )
+        secret = os.urandom(32).hex()
+        app.logger.warning("No secret key configured: sessions will not survive a restart.")
+    app.config["SECRET_KEY"] = secret

@@ -1,0 +1,68 @@
+"""Shared model pieces: timestamps and the one contribution record.
+
+Every piece of input (a forum post, a workshop card, a comment on a draft section, a
+remark written down at an in-person session) is a :class:`Contribution`. Spaces keep
+their own tables and the contribution points at its space by kind and id.
+"""
+
+import enum
+from datetime import UTC, datetime
+
+from markupsafe import Markup
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.extensions import db
+from core.text import render_markdown
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, naive, as stored in the database."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Channel(enum.StrEnum):
+    """How a contribution reached the platform."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+
+
+class Contribution(db.Model):
+    """Anything a participant said, wherever they said it."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        Index("ix_contributions_space", "space_kind", "space_id"),
+        Index("ix_contributions_author_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The kind of space (``forum_post``, ``board_card``, ``round_comment``, ...) and its id.
+    space_kind: Mapped[str] = mapped_column(String(40))
+    space_id: Mapped[int]
+    #: The model section the contribution is about, when it is about one (``T.3``).
+    section_key: Mapped[str | None] = mapped_column(String(40))
+    #: The account that said it; empty for an in-person attendee without an account.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The attendee who said it in the room (sessions arrive with the forums issue).
+    attendee_id: Mapped[int | None]
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(20), default=Channel.ONLINE.value)
+    body_source: Mapped[str] = mapped_column(Text)
+    #: Sanitized HTML, rendered once when the text is stored.
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+
+    def set_body(self, source: str) -> None:
+        """Store markdown ``source`` and its sanitized HTML rendering."""
+        self.body_source = source
+        self.body_html = render_markdown(source)
+        if self.id is not None:
+            self.updated_at = utcnow()
+
+    @property
+    def html(self) -> Markup:
+        """The stored, already sanitized HTML, ready for a template."""
+        return Markup(self.body_html)

@@ -1,0 +1,7 @@
+"""Forums: where people speak (forums, sessions, threads, posts, workshop boards)."""
+
+from flask import Blueprint
+
+bp = Blueprint("forums", __name__, url_prefix="/forums")
+
+from forums import views  # noqa: E402,F401  (routes register on import)
