@@ -159,7 +159,7 @@ def process_form(process_id):
     form.coordinator.choices = organisation_choices()
     if request.method == "GET" and process is not None:
         form.coordinator.data = process.coordinator_id
-    if form.submit.data and form.validate_on_submit():
+    if form.validate_on_submit():
         if _name_taken(Process, Process.title, form.title.data, process_id):
             form.title.errors.append(_("A process with this title already exists."))
         else:

@@ -7,6 +7,7 @@ from wtforms import (
     DateField,
     EmailField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -59,7 +60,7 @@ def _email_field():
 
 
 def _language_choices():
-    return [(code, name) for code, name in LANGUAGE_NAMES.items()]
+    return [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
 
 
 class RegisterForm(FlaskForm):
@@ -186,7 +187,7 @@ class PhaseForm(FlaskForm):
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, r.label) for r in GRANTABLE_ROLES], validators=[_required()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, r.label) for r in GRANTABLE_ROLES], validators=[_required()])
     municipality = SelectField(_l("Municipality (for officials)"), coerce=_int_or_none, validators=[Optional()])
     organisation = SelectField(_l("Organisation (for facilitators)"), coerce=_int_or_none, validators=[Optional()])
     submit = SubmitField(_l("Grant role"))

@@ -1,0 +1,257 @@
+"""Fixtures in the style of Flask's tutorial and Indico: a session-scoped app migrated
+with Flask-Migrate, a clean database after every test, personas per role, factories and
+a query counter.
+
+The database is SQLite in a temporary directory unless ``COCREA_TEST_DATABASE_URL``
+names another (``scripts/with-postgres.sh`` sets it to a throwaway PostgreSQL cluster).
+"""
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from app import create_app
+from core.extensions import db, limiter
+from core.roles import Role
+
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("COCREA_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def make_app(database_url: str, **overrides):
+    """A test application on ``database_url``, with the schema made by the migrations."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(overrides)
+    application = create_app(config)
+    with application.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        upgrade()
+    return application
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The application, migrated once per test session."""
+    application = make_app(_database_url(tmp_path_factory))
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def clean_database(application) -> None:
+    """Delete every row of every table (children first)."""
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _isolation(request):
+    """Each test starts with empty tables and fresh rate limits."""
+    yield
+    if "app" in request.fixturenames:
+        application = request.getfixturevalue("app")
+        clean_database(application)
+        with application.app_context():
+            limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    """A test client (cookies kept between its requests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for ``flask`` commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that read or write the database directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@dataclass
+class Persona:
+    """A test person: enough to sign in and to find the account again."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    password: str = PASSWORD
+
+
+class Factory:
+    """Creates rows, committed, and returns plain values, not live objects."""
+
+    def __init__(self, application):
+        self.app = application
+        self._counter = 0
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    def municipality(self, name=None, region="Región Metropolitana de Santiago") -> int:
+        from accounts.models import Municipality
+
+        with self.app.app_context():
+            m = Municipality(name=name or f"Comuna {self._next()}", region=region, in_commission=True)
+            db.session.add(m)
+            db.session.commit()
+            return m.id
+
+    def organisation(self, name=None, kind="coordinator", acronym="") -> int:
+        from accounts.models import Organisation
+
+        with self.app.app_context():
+            o = Organisation(name=name or f"Organización {self._next()}", kind=kind, acronym=acronym)
+            db.session.add(o)
+            db.session.commit()
+            return o.id
+
+    def process(self, title=None) -> int:
+        from accounts.models import Phase, Process
+
+        with self.app.app_context():
+            p = Process(title=title or f"Proceso {self._next()}", starts_on=date(2016, 9, 1), ends_on=date(2018, 6, 30))
+            p.phases.append(Phase(name="Fase 1", starts_on=date(2016, 9, 1), ends_on=date(2017, 1, 31)))
+            db.session.add(p)
+            db.session.commit()
+            return p.id
+
+    def user(self, role=Role.CITIZEN, name=None, email=None, municipality_id=None, organisation_id=None, locale=None):
+        """Register an account and grant ``role``; returns a :class:`Persona`."""
+        from accounts import services
+
+        n = self._next()
+        email = email or f"persona{n}@example.org"
+        name = name or f"Persona {n}"
+        with self.app.app_context():
+            user = services.register_user(email, name, PASSWORD, municipality_id=municipality_id, locale=locale)
+            if role != Role.CITIZEN:
+                services.grant_role(
+                    user, user, role, municipality_id=municipality_id, organisation_id=organisation_id
+                )
+            db.session.commit()
+            return Persona(id=user.id, email=email, name=name, role=str(role))
+
+    def staff_request(self, user_id: int, municipality_id: int, position="Unidad de Transparencia") -> int:
+        from accounts.models import StaffRequest
+
+        with self.app.app_context():
+            r = StaffRequest(user_id=user_id, municipality_id=municipality_id, position=position)
+            db.session.add(r)
+            db.session.commit()
+            return r.id
+
+
+@pytest.fixture
+def factory(app):
+    """Factories for municipalities, organisations, processes, accounts and requests."""
+    return Factory(app)
+
+
+@pytest.fixture
+def places(factory):
+    """Two municipalities and a coordinating organisation."""
+    return {
+        "home": factory.municipality("Talagante"),
+        "other": factory.municipality("Vitacura"),
+        "cplt": factory.organisation("Consejo para la Transparencia", acronym="CPLT"),
+    }
+
+
+@pytest.fixture
+def personas(factory, places):
+    """One account per role, plus an official of another municipality."""
+    return {
+        "citizen": factory.user(Role.CITIZEN, municipality_id=places["home"]),
+        "staff": factory.user(Role.STAFF, municipality_id=places["home"]),
+        "staff_other": factory.user(Role.STAFF, municipality_id=places["other"]),
+        "facilitator": factory.user(Role.FACILITATOR, organisation_id=places["cplt"]),
+        "expert": factory.user(Role.EXPERT),
+        "admin": factory.user(Role.ADMIN),
+    }
+
+
+def login(client, persona_or_email, password=PASSWORD):
+    """Sign ``client`` in; returns the response of the login POST."""
+    email = getattr(persona_or_email, "email", persona_or_email)
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def auth():
+    """The sign-in helper, as a fixture for tests that prefer it."""
+    return login
+
+
+class QueryCounter:
+    """Counts SQL statements sent to the database inside ``with counter:``."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+        self.statements: list[str] = []
+
+    def _on_execute(self, conn, cursor, statement, parameters, context, executemany):
+        self.count += 1
+        self.statements.append(statement)
+
+    def __enter__(self):
+        self.count = 0
+        self.statements = []
+        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._on_execute)
+        return False
+
+
+@pytest.fixture
+def count_queries(app):
+    """A :class:`QueryCounter` on the application's engine."""
+    with app.app_context():
+        engine = db.engine
+    return QueryCounter(engine)
+
+
+@contextmanager
+def csrf_enabled(application):
+    """Turn CSRF protection on for the duration of a block (it is off in tests by default)."""
+    application.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        application.config["WTF_CSRF_ENABLED"] = False
