@@ -4,6 +4,7 @@ from flask import Flask, render_template
 from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_login import current_user
 
+from core import database
 from core import extensions as ext
 from core.config import load_config
 from core.errors import register_error_handlers
@@ -21,16 +22,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
 
+    database.configure_engine_events()
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, render_as_batch=True)
     ext.csrf.init_app(app)
     ext.babel.init_app(app, locale_selector=select_locale)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
-
-    from core import database
-
-    database.configure_engine_events()
 
     from accounts import admin_bp
     from accounts import bp as accounts_bp

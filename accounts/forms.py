@@ -41,11 +41,13 @@ def _password_field(label):
 
 
 def _int_or_none(value):
-    """Coerce a select value to an int; an empty or malformed value becomes ``None``."""
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
+    """Coerce a select value to an int, or an empty one to ``None``.
+
+    Raises ``ValueError`` for anything else, which WTForms reports as an invalid choice.
+    """
+    if value in (None, "", "None"):
         return None
+    return int(value)
 
 
 def _email_field():

@@ -1,0 +1,44 @@
+"""``flask demo`` loads the seed's places, process and one account per role, idempotently."""
+
+from sqlalchemy import func, select
+
+from accounts.models import Municipality, Organisation, Process, RequestStatus, StaffRequest, User
+from core.extensions import db
+from core.roles import Role
+from tests.conftest import login
+
+
+def _counts():
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Municipality, Organisation, Process, User, StaffRequest)
+    }
+
+
+def test_demo_is_complete_and_idempotent(app, runner, client):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@demo.cocrea.cl" in first.output and "demo-admin-2016" in first.output
+    with app.app_context():
+        counts = _counts()
+        assert counts["Municipality"] == 7
+        assert counts["Organisation"] == 3
+        assert counts["Process"] == 1
+        names = set(db.session.scalars(select(Municipality.name)))
+        assert names == {"Cerro Navia", "Peñalolén", "Providencia", "Recoleta", "Santo Domingo", "Talagante", "Vitacura"}
+        kinds = dict(db.session.execute(select(Organisation.acronym, Organisation.kind)).all())
+        assert kinds["CPLT"] == "coordinator"
+        process = db.session.scalar(select(Process))
+        assert len(process.phases) == 5 and process.coordinator.acronym == "CPLT"
+        users = db.session.scalars(select(User)).all()
+        for role in (Role.ADMIN, Role.FACILITATOR, Role.STAFF, Role.EXPERT):
+            assert any(u.has_role(role) for u in users), role
+        assert db.session.scalar(select(StaffRequest.status)) == RequestStatus.PENDING.value
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    with app.app_context():
+        assert _counts() == counts
+
+    assert login(client, "admin@demo.cocrea.cl", "demo-admin-2016").status_code == 302
+    assert client.get("/admin/").status_code == 200
