@@ -7,6 +7,7 @@ export FLASK_APP := app
 .PHONY: run test install install-test compile-catalogs catalogs lint system-deps clean
 
 $(BIN)/python:
+	PYTHON=$(PYTHON) scripts/system-deps.sh venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -21,15 +22,15 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test node_modules/axe-core/axe.min.js system-deps
+install-test: system-deps $(VENV)/.installed-test node_modules/axe-core/axe.min.js
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-# Chromium and the PostgreSQL server, from Debian's packages when missing.
+# Chromium, the PostgreSQL server and npm, from Debian's packages when missing.
 system-deps:
-	scripts/system-deps.sh
+	scripts/system-deps.sh test
 
 compile-catalogs: install
 	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^compiling' || true

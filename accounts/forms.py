@@ -189,7 +189,9 @@ class PhaseForm(FlaskForm):
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, r.label) for r in GRANTABLE_ROLES], validators=[_required()])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r.value, r.label) for r in GRANTABLE_ROLES], validators=[_required()]
+    )
     municipality = SelectField(_l("Municipality (for officials)"), coerce=_int_or_none, validators=[Optional()])
     organisation = SelectField(_l("Organisation (for facilitators)"), coerce=_int_or_none, validators=[Optional()])
     submit = SubmitField(_l("Grant role"))

@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs from Debian when it is missing: Chromium for the
-# browser tests and the PostgreSQL server for the PostgreSQL pass.
+# Installs from Debian's packages what is missing. Arguments name what is needed:
+#   venv  Python's venv module (python3-venv on Debian)
+#   test  Chromium for the browser tests, the PostgreSQL server, npm for axe-core
 set -euo pipefail
+PYTHON=${PYTHON:-python3}
 
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+for part in "$@"; do
+  case "$part" in
+    venv)
+      "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+      ;;
+    test)
+      [ -x /usr/bin/chromium ] || need+=(chromium)
+      ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+      command -v npm >/dev/null 2>&1 || need+=(npm)
+      ;;
+    *) echo "unknown part: $part" >&2; exit 2 ;;
+  esac
+done
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "Installing from Debian: ${need[*]}"

@@ -159,9 +159,7 @@ class Factory:
         with self.app.app_context():
             user = services.register_user(email, name, PASSWORD, municipality_id=municipality_id, locale=locale)
             if role != Role.CITIZEN:
-                services.grant_role(
-                    user, user, role, municipality_id=municipality_id, organisation_id=organisation_id
-                )
+                services.grant_role(user, user, role, municipality_id=municipality_id, organisation_id=organisation_id)
             db.session.commit()
             return Persona(id=user.id, email=email, name=name, role=str(role))
 

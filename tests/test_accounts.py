@@ -133,7 +133,8 @@ def test_change_password_needs_current_and_ends_other_sessions(app, personas):
     login(first, personas["citizen"])
     login(second, personas["citizen"])
     wrong = first.post(
-        "/account/password", data={"current": "no es la clave", "password": "nueva clave larga", "confirm": "nueva clave larga"}
+        "/account/password",
+        data={"current": "no es la clave", "password": "nueva clave larga", "confirm": "nueva clave larga"},
     )
     assert wrong.status_code == 422
     ok = first.post(

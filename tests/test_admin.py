@@ -27,7 +27,8 @@ def test_create_and_edit_municipality(app, admin_client):
     with app.app_context():
         municipality_id = db.session.scalar(select(Municipality.id).where(Municipality.name == "Lo Prado"))
     edited = admin_client.post(
-        f"/admin/municipalities/{municipality_id}", data={"name": "Lo Prado", "region": "Metropolitana", "in_commission": "y"}
+        f"/admin/municipalities/{municipality_id}",
+        data={"name": "Lo Prado", "region": "Metropolitana", "in_commission": "y"},
     )
     assert edited.status_code == 302
     with app.app_context():

@@ -25,7 +25,15 @@ def test_demo_is_complete_and_idempotent(app, runner, client):
         assert counts["Organisation"] == 3
         assert counts["Process"] == 1
         names = set(db.session.scalars(select(Municipality.name)))
-        assert names == {"Cerro Navia", "Peñalolén", "Providencia", "Recoleta", "Santo Domingo", "Talagante", "Vitacura"}
+        assert names == {
+            "Cerro Navia",
+            "Peñalolén",
+            "Providencia",
+            "Recoleta",
+            "Santo Domingo",
+            "Talagante",
+            "Vitacura",
+        }
         kinds = dict(db.session.execute(select(Organisation.acronym, Organisation.kind)).all())
         assert kinds["CPLT"] == "coordinator"
         process = db.session.scalar(select(Process))

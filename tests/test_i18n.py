@@ -96,7 +96,9 @@ def test_catalog_is_complete(extracted, lang):
     catalog = _catalog(lang)
     missing = sorted(str(i) for i in extracted if catalog.get(i) is None)
     assert not missing, f"marked strings missing from {lang} (run `make catalogs`): {missing[:10]}"
-    untranslated = [str(m.id) for m in catalog if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    untranslated = [
+        str(m.id) for m in catalog if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
+    ]
     assert not untranslated, f"untranslated in {lang}: {untranslated[:10]}"
     fuzzy = [str(m.id) for m in catalog if m.id and m.fuzzy]
     assert not fuzzy, f"fuzzy in {lang}: {fuzzy[:10]}"

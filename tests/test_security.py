@@ -60,7 +60,7 @@ def test_csrf_is_required_for_state_changes(app, client, personas):
             headers={"Accept-Language": "es"},
         )
         assert response.status_code == 400
-        assert "<html lang=\"es\">" in response.get_data(as_text=True)
+        assert '<html lang="es">' in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id)).where(User.email == "x@example.org")) == 0
 
@@ -80,7 +80,9 @@ def test_csrf_token_round_trip_works(app, client, personas):
 def test_login_rate_limited_per_account(client, personas):
     email = personas["citizen"].email
     statuses = [
-        client.post("/login", data={"email": email, "password": "wrong password"}, environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
+        client.post(
+            "/login", data={"email": email, "password": "wrong password"}, environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}
+        ).status_code
         for i in range(7)
     ]
     assert statuses[:5] == [422] * 5
@@ -103,7 +105,9 @@ def test_login_rate_limited_per_address(app, client, factory):
 def test_rate_limit_page_is_translated(client, personas):
     for _ in range(5):
         client.post("/login", data={"email": "a@example.org", "password": "x"})
-    response = client.post("/login", data={"email": "a@example.org", "password": "x"}, headers={"Accept-Language": "es"})
+    response = client.post(
+        "/login", data={"email": "a@example.org", "password": "x"}, headers={"Accept-Language": "es"}
+    )
     assert response.status_code == 429
     assert "Demasiados intentos" in response.get_data(as_text=True)
 
