@@ -3,6 +3,7 @@
 import json
 
 from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from accounts.forms import (
 )
 from accounts.models import StaffRequest
 from core.extensions import db, limiter
-from core.i18n import LANGUAGE_COOKIE, LANGUAGES
+from core.i18n import LANGUAGE_COOKIE
 from core.security import is_safe_redirect
 
 INVALID = 422
@@ -59,9 +60,7 @@ def register():
                 form.display_name.data,
                 form.password.data,
                 municipality_id=form.municipality.data,
-                locale=request.cookies.get(LANGUAGE_COOKIE)
-                if request.cookies.get(LANGUAGE_COOKIE) in LANGUAGES
-                else None,
+                locale=str(get_locale()),
             )
         except services.AccountError as error:
             form.email.errors.append(str(error))
@@ -114,11 +113,12 @@ def profile():
     form.municipality.choices = municipality_choices()
     if request.method == "GET":
         form.municipality.data = current_user.municipality_id
-        form.locale.data = current_user.locale or request.cookies.get(LANGUAGE_COOKIE) or "es"
+        form.locale.data = current_user.locale or str(get_locale())
     if form.validate_on_submit():
         current_user.display_name = form.display_name.data.strip()
         current_user.municipality_id = form.municipality.data
         current_user.locale = form.locale.data
+        refresh()  # the confirmation speaks the newly chosen language
         flash(_("Your profile is saved."), "success")
         response = redirect(url_for("accounts.profile"))
         response.set_cookie(LANGUAGE_COOKIE, form.locale.data, max_age=365 * 24 * 3600, samesite="Lax")

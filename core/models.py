@@ -8,12 +8,11 @@ their own tables and the contribution points at its space by kind and id.
 import enum
 from datetime import UTC, datetime
 
-from markupsafe import Markup
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
-from core.text import render_markdown
+from core.text import render_markdown, stored_html
 
 
 def utcnow() -> datetime:
@@ -55,6 +54,9 @@ class Contribution(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]
 
+    #: The account (resolved by name: the accounts floor defines it).
+    author = relationship("User", foreign_keys=[author_id], lazy="raise")
+
     def set_body(self, source: str) -> None:
         """Store markdown ``source`` and its sanitized HTML rendering."""
         self.body_source = source
@@ -63,6 +65,6 @@ class Contribution(db.Model):
             self.updated_at = utcnow()
 
     @property
-    def html(self) -> Markup:
+    def html(self):
         """The stored, already sanitized HTML, ready for a template."""
-        return Markup(self.body_html)
+        return stored_html(self.body_html)

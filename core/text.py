@@ -12,6 +12,7 @@ from functools import partial
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
     {
@@ -65,3 +66,12 @@ def render_markdown(source: str) -> str:
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
     return _cleaner.clean(html).strip()
+
+
+def stored_html(html: str | None) -> Markup:
+    """Mark HTML that :func:`render_markdown` produced and the database stored as safe.
+
+    The one place stored user HTML becomes markup; call it only on values that came from
+    :func:`render_markdown`.
+    """
+    return Markup(html or "")
