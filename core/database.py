@@ -23,3 +23,12 @@ def configure_engine_events() -> None:
     if not _configured:
         event.listen(Engine, "connect", _sqlite_pragmas)
         _configured = True
+
+
+#: Objects made by hand in migrations (full-text search), outside the models' metadata.
+HAND_MADE_PREFIXES = ("contributions_fts", "ix_contributions_fts")
+
+
+def include_object(object, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: leave the hand-made full-text objects out of schema comparisons."""
+    return not (name or "").startswith(HAND_MADE_PREFIXES)

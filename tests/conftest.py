@@ -172,6 +172,73 @@ class Factory:
             db.session.commit()
             return r.id
 
+    def forum(self, kind="citizen", municipality_id=None, process_id=None, status="open", title=None) -> int:
+        from forums.models import Forum
+
+        process_id = process_id or self.process()
+        with self.app.app_context():
+            forum = Forum(
+                process_id=process_id,
+                kind=kind,
+                municipality_id=municipality_id,
+                title=title or f"Foro {self._next()}",
+                status=status,
+            )
+            db.session.add(forum)
+            db.session.commit()
+            return forum.id
+
+    def member(self, forum_id: int, user_id: int) -> int:
+        from forums.models import Forum, ForumMember
+
+        with self.app.app_context():
+            member = ForumMember(forum_id=forum_id, user_id=user_id)
+            db.session.add(member)
+            db.session.get(Forum, forum_id).member_count += 1
+            db.session.commit()
+            return member.id
+
+    def thread(self, forum_id: int, author_id: int, posts: int = 1, title=None, text="Mensaje número {n}") -> int:
+        """A thread with ``posts`` posts by ``author_id``, written in bulk."""
+        from core.models import Contribution
+        from core.text import render_markdown
+        from forums.models import POST_SPACE, Forum, Post, Thread
+
+        with self.app.app_context():
+            forum = db.session.get(Forum, forum_id)
+            thread = Thread(
+                forum_id=forum_id, title=title or f"Hilo {self._next()}", author_id=author_id, post_count=posts
+            )
+            db.session.add(thread)
+            forum.thread_count += 1
+            db.session.flush()
+            contributions = []
+            for n in range(1, posts + 1):
+                body = text.format(n=n)
+                contributions.append(
+                    Contribution(
+                        space_kind=POST_SPACE,
+                        space_id=thread.id,
+                        author_id=author_id,
+                        municipality_id=forum.municipality_id,
+                        body_source=body,
+                        body_html=render_markdown(body),
+                    )
+                )
+            db.session.add_all(contributions)
+            db.session.flush()
+            db.session.add_all(
+                Post(
+                    thread_id=thread.id,
+                    number=n,
+                    contribution_id=c.id,
+                    reply_to_id=None,
+                )
+                for n, c in enumerate(contributions, start=1)
+            )
+            db.session.commit()
+            return thread.id
+
 
 @pytest.fixture
 def factory(app):

@@ -10,7 +10,9 @@ from core.extensions import db
 
 def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        from core.database import include_object
+
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ (run `flask db migrate`): {diff}"
 

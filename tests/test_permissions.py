@@ -39,10 +39,26 @@ def guests(status, signed_in_status=302):
     return {"anonymous": status, **dict.fromkeys(SIGNED_IN, signed_in_status)}
 
 
+def staff_forum(status):
+    """Talagante's staff forum: its officials, facilitators and administrators; 404 for
+    everyone else, officials of another municipality included."""
+    expected = dict.fromkeys(ROLES, 404)
+    expected.update(dict.fromkeys(("staff", "facilitator", "admin"), status))
+    return expected
+
+
+def writers(status):
+    """Members (the citizen) and facilitators write; other signed-in people get 303."""
+    return {
+        "anonymous": 302,
+        **dict.fromkeys(SIGNED_IN, 303),
+        **dict.fromkeys(("citizen", "facilitator", "admin"), status),
+    }
+
+
 MATRIX = [
     ("GET", "/", everyone(200)),
     ("GET", "/privacy", everyone(200)),
-    ("GET", "/forums/", everyone(200)),
     ("GET", "/consultations/", everyone(200)),
     ("POST", "/language", everyone(302)),
     ("GET", "/register", guests(200)),
@@ -86,6 +102,39 @@ MATRIX = [
     ("POST", "/admin/staff-requests/{request}/approve", only(302, "admin", "facilitator")),
     ("POST", "/admin/staff-requests/{request}/reject", only(302, "admin", "facilitator")),
     ("GET", "/admin/audit", only(200, "admin")),
+    # Forums. {forum} is an open citizen forum of Talagante whose member is the citizen,
+    # who wrote {post} in {thread}; {staff_forum} is Talagante's staff forum.
+    ("GET", "/forums/", everyone(200)),
+    ("GET", "/forums/search", everyone(200)),
+    ("GET", "/forums/new", only(200, "facilitator", "admin")),
+    ("POST", "/forums/new", only(422, "facilitator", "admin")),
+    ("GET", "/forums/{forum}", everyone(200)),
+    ("GET", "/forums/{staff_forum}", staff_forum(200)),
+    ("GET", "/forums/{forum}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/forums/{forum}/edit", only(302, "facilitator", "admin")),
+    ("POST", "/forums/{forum}/status", only(400, "facilitator", "admin")),
+    ("POST", "/forums/{forum}/join", signed_in(302)),
+    ("POST", "/forums/{staff_forum}/join", {**staff_forum(302), "anonymous": 302}),
+    ("POST", "/forums/{forum}/leave", signed_in(302)),
+    ("GET", "/forums/{forum}/members", everyone(200)),
+    ("GET", "/forums/{staff_forum}/members", staff_forum(200)),
+    ("POST", "/forums/{forum}/members", only(422, "facilitator", "admin")),
+    ("POST", "/forums/{forum}/members/{member}/remove", only(302, "facilitator", "admin")),
+    # Members and facilitators write; other signed-in people are sent back (303).
+    ("GET", "/forums/{forum}/threads/new", writers(200)),
+    ("POST", "/forums/{forum}/threads/new", writers(422)),
+    ("GET", "/forums/threads/{thread}", everyone(200)),
+    ("GET", "/forums/threads/{staff_thread}", staff_forum(200)),
+    ("GET", "/forums/threads/{thread}/unread", everyone(302)),
+    ("GET", "/forums/threads/{thread}/reply", writers(200)),
+    ("POST", "/forums/threads/{thread}/reply", writers(422)),
+    ("GET", "/forums/posts/{post}", everyone(302)),
+    ("GET", "/forums/posts/{staff_post}", staff_forum(302)),
+    ("GET", "/forums/posts/{post}/edit", only(200, "citizen")),
+    # An edit posted without its fields keeps the text: a redirect.
+    ("POST", "/forums/posts/{post}/edit", only(302, "citizen")),
+    ("POST", "/forums/posts/{post}/delete", only(302, "citizen")),
+    ("GET", "/forums/posts/{post}/history", only(200, "facilitator", "admin")),
 ]
 
 
@@ -103,7 +152,25 @@ def world(app, factory, places, personas):
         assignment_id = db.session.scalar(
             db.select(RoleAssignment.id).where(RoleAssignment.user_id == personas["expert"].id)
         )
+    forum_id = factory.forum("citizen", places["home"], process_id)
+    staff_forum_id = factory.forum("staff", places["home"], process_id)
+    member_id = factory.member(forum_id, personas["citizen"].id)
+    factory.member(staff_forum_id, personas["staff"].id)
+    thread_id = factory.thread(forum_id, personas["citizen"].id)
+    staff_thread_id = factory.thread(staff_forum_id, personas["staff"].id)
+    with app.app_context():
+        from forums.models import Post
+
+        post_id = db.session.scalar(db.select(Post.id).where(Post.thread_id == thread_id))
+        staff_post_id = db.session.scalar(db.select(Post.id).where(Post.thread_id == staff_thread_id))
     ids = {
+        "forum": forum_id,
+        "staff_forum": staff_forum_id,
+        "member": member_id,
+        "thread": thread_id,
+        "staff_thread": staff_thread_id,
+        "post": post_id,
+        "staff_post": staff_post_id,
         "municipality": places["home"],
         "organisation": places["cplt"],
         "process": process_id,
@@ -116,14 +183,14 @@ def world(app, factory, places, personas):
 
 
 CASES = [
-    pytest.param(method, url, role, expected[role], id=f"{method} {url} as {role}")
+    pytest.param(method, url, role, expected[role], set(expected.values()) == {302}, id=f"{method} {url} as {role}")
     for method, url, expected in MATRIX
     for role in ROLES
 ]
 
 
-@pytest.mark.parametrize(("method", "url", "role", "expected"), CASES)
-def test_permission_matrix(client, world, method, url, role, expected):
+@pytest.mark.parametrize(("method", "url", "role", "expected", "redirects_everyone"), CASES)
+def test_permission_matrix(client, world, method, url, role, expected, redirects_everyone):
     personas, ids = world
     if role != "anonymous":
         assert login(client, personas[role]).status_code == 302
@@ -131,7 +198,7 @@ def test_permission_matrix(client, world, method, url, role, expected):
     data = {"probe": "1"} if method == "POST" else None
     response = client.open(url.format(**ids), method=method, data=data)
     assert response.status_code == expected, response.get_data(as_text=True)[:500]
-    if expected == 302 and role == "anonymous" and method == "GET":
+    if expected == 302 and role == "anonymous" and method == "GET" and not redirects_everyone:
         assert "/login" in response.location
 
 
