@@ -80,8 +80,10 @@ def _register_cli(app: Flask) -> None:
     def demo_command():
         """Load (or top up) the demo: places, the process and one account per role."""
         from accounts import demo as accounts_demo
+        from forums import demo as forums_demo
 
         logins = accounts_demo.load()
+        forums_demo.load()
         ext.db.session.commit()
         click.echo("Demo loaded. Logins (email / password):")
         for role, email, password in logins:

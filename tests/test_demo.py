@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from accounts.models import Municipality, Organisation, Process, RequestStatus, StaffRequest, User
+from forums.models import Forum, Post, Thread
 from core.extensions import db
 from core.roles import Role
 from tests.conftest import login
@@ -11,7 +12,7 @@ from tests.conftest import login
 def _counts():
     return {
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (Municipality, Organisation, Process, User, StaffRequest)
+        for model in (Municipality, Organisation, Process, User, StaffRequest, Forum, Thread, Post)
     }
 
 
@@ -42,6 +43,15 @@ def test_demo_is_complete_and_idempotent(app, runner, client):
         for role in (Role.ADMIN, Role.FACILITATOR, Role.STAFF, Role.EXPERT):
             assert any(u.has_role(role) for u in users), role
         assert db.session.scalar(select(StaffRequest.status)) == RequestStatus.PENDING.value
+        forums = db.session.scalars(select(Forum)).all()
+        citizen = sorted(f.municipality.name for f in forums if f.kind == "citizen")
+        staff = sorted(f.municipality.name for f in forums if f.kind == "staff")
+        assert citizen == sorted(["Talagante", "Santo Domingo", "Vitacura", "Providencia", "Peñalolén", "Cerro Navia"])
+        assert staff == sorted(["Talagante", "Vitacura", "Providencia", "Peñalolén", "Cerro Navia"])
+        for forum in forums:
+            threads = db.session.scalars(select(Thread).where(Thread.forum_id == forum.id)).all()
+            assert threads and all(t.post_count >= 2 for t in threads), forum.title
+        assert db.session.scalar(select(func.count(Post.id)).where(Post.reply_to_id.is_not(None))) > 0
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
