@@ -3,9 +3,9 @@
 from sqlalchemy import func, select
 
 from accounts.models import Municipality, Organisation, Process, RequestStatus, StaffRequest, User
-from forums.models import Forum, Post, Thread
 from core.extensions import db
 from core.roles import Role
+from forums.models import Forum, Post, Thread
 from tests.conftest import login
 
 
