@@ -3,6 +3,7 @@ threads in plausible Spanish. Pseudonymous people only; a fixed random seed; ide
 
 import random
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -10,7 +11,8 @@ from accounts import services as accounts
 from accounts.models import Municipality, Process, User
 from core.extensions import db
 from core.roles import Role
-from forums import services
+from forums import meeting_services, services
+from forums.meetings import Attendee, Profile
 from forums.models import Forum, ForumKind
 
 CITIZEN_FORUMS = ["Talagante", "Santo Domingo", "Vitacura", "Providencia", "Peñalolén", "Cerro Navia"]
@@ -85,6 +87,72 @@ STAFF_THREADS = [
 ]
 
 
+#: People on each held session's sign-in sheet: together the seed's 133 citizens and
+#: 116 officials, each counted once.
+CITIZEN_ATTENDANCE = {
+    "Talagante": 24,
+    "Santo Domingo": 19,
+    "Vitacura": 22,
+    "Providencia": 25,
+    "Peñalolén": 21,
+    "Cerro Navia": 22,
+}
+STAFF_ATTENDANCE = {"Talagante": 22, "Vitacura": 21, "Providencia": 25, "Peñalolén": 24, "Cerro Navia": 24}
+
+CITIZEN_REMARKS = [
+    "Que el municipio publique en la plaza y en la radio local cuándo hay concejo.",
+    "Las personas mayores no usan la página web: necesitamos información impresa en las sedes.",
+    "Nos gustaría saber cuánto se gasta en cada programa, en lenguaje simple.",
+    "Las audiencias públicas deberían hacerse en horario vespertino.",
+    "Que las respuestas a los reclamos tengan un plazo conocido.",
+    "La cuenta pública debería hacerse también en los barrios.",
+]
+STAFF_REMARKS = [
+    "Falta capacitación en la ley de transparencia para las nuevas contrataciones.",
+    "Cada dirección publica a su manera; necesitamos un procedimiento común.",
+    "La participación ciudadana no puede depender de una sola oficina.",
+    "Sugerimos que el modelo reconozca lo que ya hacemos y parta desde ahí.",
+    "Los datos existen, pero en planillas dispersas; ordenar eso es el primer paso.",
+]
+WALK_IN_LABELS = ["Dirigenta vecinal", "Integrante del COSOC", "Vecino del sector centro", "Monitora de salud", ""]
+
+
+def _hold_session(facilitator, forum, people, attendance, kind, starts_at, rng) -> None:
+    """A held session with its sign-in sheet (accounts first, then walk-ins), a few
+    remarks written down from the room and published minutes."""
+    meeting = meeting_services.schedule(
+        forum,
+        title=f"Sesión presencial: {forum.title}",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        place="Salón municipal",
+        online_url="",
+        capacity=None,
+        agenda="1. Presentación del Modelo de Gobierno Abierto\n2. Trabajo en grupos\n3. Plenario",
+    )
+    for person in people:
+        meeting_services.register(person, meeting)
+    for person in people:
+        meeting_services.check_in(facilitator, meeting, person, consent=rng.random() < 0.8)
+    profile = Profile.CITIZEN if kind == ForumKind.CITIZEN else Profile.OFFICIAL
+    for _ in range(attendance - len(people)):
+        consent = rng.random() < 0.7
+        label = rng.choice(WALK_IN_LABELS) if consent and kind == ForumKind.CITIZEN else ""
+        meeting_services.add_walk_in(facilitator, meeting, label, profile, forum.municipality_id, consent)
+    attendees = db.session.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
+    pool = CITIZEN_REMARKS if kind == ForumKind.CITIZEN else STAFF_REMARKS
+    for text in rng.sample(pool, k=3):
+        speaker = rng.choice(attendees + [None])
+        meeting_services.add_remark(facilitator, meeting, speaker.id if speaker else None, text)
+    meeting_services.save_minutes(
+        meeting,
+        f"Acta de la sesión de {forum.title}.\n\n- Asistieron {attendance} personas.\n"
+        "- Se presentó el borrador del modelo y se trabajó en grupos por dimensión.\n"
+        "- Los aportes quedaron registrados en la plataforma.",
+        published=True,
+    )
+
+
 def _person(email: str, name: str, municipality: Municipality, role=Role.CITIZEN, admin=None) -> User:
     user = accounts.find_by_email(email)
     if user is None:
@@ -143,4 +211,7 @@ def load() -> None:
         if kind == ForumKind.STAFF and name == "Talagante":
             people.append(accounts.find_by_email("funcionario@demo.cocrea.cl"))
         _fill(forum, people, CITIZEN_THREADS if kind == ForumKind.CITIZEN else STAFF_THREADS, rng)
+        attendance = (CITIZEN_ATTENDANCE if kind == ForumKind.CITIZEN else STAFF_ATTENDANCE)[name]
+        starts_at = datetime(2017, 5, 2, 22, 0) + timedelta(days=7 * len(db.session.scalars(select(Forum.id)).all()))
+        _hold_session(facilitator, forum, people, attendance, kind, starts_at, rng)
     db.session.flush()

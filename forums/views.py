@@ -15,6 +15,7 @@ from core.roles import Role
 from core.text import render_markdown, stored_html
 from forums import bp, services
 from forums.forms import ConfirmForm, ForumEditForm, ForumForm, InviteForm, PostForm, StatusForm, ThreadForm
+from forums.meetings import REMARK_SPACE, Attendee, Meeting
 from forums.models import Forum, ForumKind, ForumMember, ForumStatus, Post, Thread
 from forums.services import ForumError
 
@@ -129,8 +130,21 @@ def forum(forum_id):
         error_out=False,
     )
     read = services.last_read(current_user, [t.id for t in page.items])
+    sessions = db.session.scalars(
+        select(Meeting).where(Meeting.forum_id == forum.id).order_by(Meeting.starts_at.desc()).limit(20)
+    ).all()
+    remarks = db.session.execute(
+        select(Contribution, Meeting.title, Meeting.id, Attendee)
+        .join(Meeting, Meeting.id == Contribution.space_id)
+        .outerjoin(Attendee, Attendee.id == Contribution.attendee_id)
+        .where(Contribution.space_kind == REMARK_SPACE, Meeting.forum_id == forum.id)
+        .order_by(Contribution.created_at.desc(), Contribution.id.desc())
+        .limit(5)
+    ).all()
     return render_template(
         "forums/forum.html",
+        sessions=sessions,
+        remarks=remarks,
         forum=forum,
         member=member,
         page=page,

@@ -4,7 +4,9 @@ from sqlalchemy import func, select
 
 from accounts.models import Municipality, Organisation, Process, RequestStatus, StaffRequest, User
 from core.extensions import db
+from core.models import Contribution
 from core.roles import Role
+from forums.meetings import REMARK_SPACE, Attendee, Meeting
 from forums.models import Forum, Post, Thread
 from tests.conftest import login
 
@@ -12,7 +14,7 @@ from tests.conftest import login
 def _counts():
     return {
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (Municipality, Organisation, Process, User, StaffRequest, Forum, Thread, Post)
+        for model in (Municipality, Organisation, Process, User, StaffRequest, Forum, Thread, Post, Meeting, Attendee)
     }
 
 
@@ -52,6 +54,17 @@ def test_demo_is_complete_and_idempotent(app, runner, client):
             threads = db.session.scalars(select(Thread).where(Thread.forum_id == forum.id)).all()
             assert threads and all(t.post_count >= 2 for t in threads), forum.title
         assert db.session.scalar(select(func.count(Post.id)).where(Post.reply_to_id.is_not(None))) > 0
+        for kind, expected in (("citizen", 133), ("staff", 116)):
+            sheets = select(Attendee).join(Meeting).join(Forum).where(Forum.kind == kind).subquery()
+            accounts = db.session.scalar(select(func.count(sheets.c.user_id.distinct())))
+            walk_ins = db.session.scalar(select(func.count()).where(sheets.c.user_id.is_(None)))
+            assert (accounts + walk_ins, kind) == (expected, kind)
+            assert accounts > 0 and walk_ins > 0, "a mix of accounts and walk-ins"
+        meetings = db.session.scalars(select(Meeting)).all()
+        assert len(meetings) == 11 and all(m.status == "held" and m.minutes_published for m in meetings)
+        assert (
+            db.session.scalar(select(func.count(Contribution.id)).where(Contribution.space_kind == REMARK_SPACE)) >= 22
+        )
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output

@@ -135,6 +135,24 @@ MATRIX = [
     ("POST", "/forums/posts/{post}/edit", only(302, "citizen")),
     ("POST", "/forums/posts/{post}/delete", only(302, "citizen")),
     ("GET", "/forums/posts/{post}/history", only(200, "facilitator", "admin")),
+    # Sessions: {meeting} is a scheduled session of {forum}; {staff_meeting} of the staff forum.
+    ("GET", "/forums/{forum}/sessions/new", only(200, "facilitator", "admin")),
+    ("POST", "/forums/{forum}/sessions/new", only(422, "facilitator", "admin")),
+    ("GET", "/forums/sessions/{meeting}", everyone(200)),
+    ("GET", "/forums/sessions/{staff_meeting}", staff_forum(200)),
+    ("GET", "/forums/sessions/{meeting}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/edit", only(422, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/cancel", only(302, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/register", signed_in(302)),
+    ("POST", "/forums/sessions/{staff_meeting}/register", {**staff_forum(302), "anonymous": 302}),
+    ("POST", "/forums/sessions/{meeting}/unregister", signed_in(302)),
+    ("GET", "/forums/sessions/{meeting}/sheet", only(200, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/checkin/{user}", only(302, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/walk-ins", only(422, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/headcount", only(302, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/remarks", only(422, "facilitator", "admin")),
+    ("GET", "/forums/sessions/{meeting}/minutes", only(200, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/minutes", only(302, "facilitator", "admin")),
 ]
 
 
@@ -163,7 +181,21 @@ def world(app, factory, places, personas):
 
         post_id = db.session.scalar(db.select(Post.id).where(Post.thread_id == thread_id))
         staff_post_id = db.session.scalar(db.select(Post.id).where(Post.thread_id == staff_thread_id))
+    with app.app_context():
+        from datetime import datetime
+
+        from forums.meetings import Meeting
+
+        meetings = [
+            Meeting(forum_id=f, title="Sesión", starts_at=datetime(2017, 4, 5, 21, 30))
+            for f in (forum_id, staff_forum_id)
+        ]
+        db.session.add_all(meetings)
+        db.session.commit()
+        meeting_id, staff_meeting_id = (m.id for m in meetings)
     ids = {
+        "meeting": meeting_id,
+        "staff_meeting": staff_meeting_id,
         "forum": forum_id,
         "staff_forum": staff_forum_id,
         "member": member_id,

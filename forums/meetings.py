@@ -1,0 +1,178 @@
+"""Sessions (meetings) of a forum: scheduling, registration with a waiting list, the
+sign-in sheet (accounts and walk-ins, with consent), remarks said in the room and minutes.
+
+In code a forum session is a *meeting*, so it is never mistaken for a database or HTTP
+session; the interface calls it "sesión".
+"""
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import utcnow
+from core.text import stored_html
+
+#: The contribution space kind of remarks written down at a meeting.
+REMARK_SPACE = "forum_session"
+
+
+class MeetingStatus(enum.StrEnum):
+    """Where a meeting stands."""
+
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        """The translated status."""
+        return {
+            MeetingStatus.SCHEDULED: _l("Scheduled"),
+            MeetingStatus.HELD: _l("Held"),
+            MeetingStatus.CANCELLED: _l("Cancelled"),
+        }[self]
+
+
+class RegistrationStatus(enum.StrEnum):
+    """A place at a meeting, a place on its waiting list, or a cancelled registration."""
+
+    REGISTERED = "registered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        """The translated status."""
+        return {
+            RegistrationStatus.REGISTERED: _l("Registered"),
+            RegistrationStatus.WAITLISTED: _l("On the waiting list"),
+            RegistrationStatus.CANCELLED: _l("Cancelled"),
+        }[self]
+
+
+class Profile(enum.StrEnum):
+    """Who an attendee is, for attendance tallies."""
+
+    CITIZEN = "citizen"
+    OFFICIAL = "official"
+    CSO = "cso"
+    EXPERT = "expert"
+
+    @property
+    def label(self):
+        """The translated profile."""
+        return {
+            Profile.CITIZEN: _l("Citizen"),
+            Profile.OFFICIAL: _l("Municipal official"),
+            Profile.CSO: _l("Civil-society organisation"),
+            Profile.EXPERT: _l("Expert"),
+        }[self]
+
+
+class Meeting(db.Model):
+    """One session of a forum, in the room or online."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_forum_starts", "forum_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    #: Naive UTC, like every stored time; shown in the platform's time zone.
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    place: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int | None]
+    agenda_source: Mapped[str] = mapped_column(Text, default="")
+    agenda_html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.SCHEDULED.value)
+    #: People counted in the room when names were not taken (may exceed named attendees).
+    headcount: Mapped[int | None]
+    minutes_source: Mapped[str] = mapped_column(Text, default="")
+    minutes_html: Mapped[str] = mapped_column(Text, default="")
+    minutes_published: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_count: Mapped[int] = mapped_column(default=0)
+
+    forum = relationship("Forum", lazy="joined")
+
+    @property
+    def status_label(self):
+        """The translated status."""
+        return MeetingStatus(self.status).label
+
+    @property
+    def agenda(self):
+        """The agenda's stored, sanitized HTML."""
+        return stored_html(self.agenda_html)
+
+    @property
+    def minutes(self):
+        """The minutes' stored, sanitized HTML."""
+        return stored_html(self.minutes_html)
+
+    @property
+    def is_full(self) -> bool:
+        """Whether every place is taken (new registrations go to the waiting list)."""
+        return self.capacity is not None and self.registered_count >= self.capacity
+
+
+class MeetingRegistration(db.Model):
+    """A member's registration for a meeting."""
+
+    __tablename__ = "meeting_registrations"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=RegistrationStatus.REGISTERED.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Position on the waiting list is the order of this time.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User", lazy="joined")
+
+    @property
+    def status_label(self):
+        """The translated status."""
+        return RegistrationStatus(self.status).label
+
+
+class Attendee(db.Model):
+    """A person on a meeting's sign-in sheet: an account, or a walk-in without one."""
+
+    __tablename__ = "attendees"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: A walk-in's name, if they gave one.
+    name: Mapped[str] = mapped_column(String(120), default="")
+    profile: Mapped[str] = mapped_column(String(20), default=Profile.CITIZEN.value)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"))
+    #: Consent to be recorded by name (asked of everyone on the sheet).
+    consent: Mapped[bool] = mapped_column(default=False)
+    checked_in_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    municipality = relationship("Municipality", lazy="joined")
+
+    @property
+    def profile_label(self):
+        """The translated profile."""
+        return Profile(self.profile).label
+
+    @property
+    def full_name(self) -> str:
+        """The name on the sheet: the account's public name or the walk-in's, if any."""
+        if self.user is not None:
+            return self.user.public_name
+        return self.name
