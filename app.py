@@ -48,7 +48,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.context_processor
     def inject_globals():
+        from core.notifications import unread_count
+
+        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
         return {
+            "unread_notifications": unread,
             "language_names": LANGUAGE_NAMES,
             "current_user": current_user,
             "current_locale": str(get_locale() or "es"),

@@ -112,6 +112,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    #: Blocked by a moderator: the account's content is hidden and it can no longer post.
+    blocked_at: Mapped[datetime | None]
+    blocked_reason: Mapped[str] = mapped_column(String(500), default="")
 
     municipality = relationship(Municipality, lazy="joined")
     role_assignments = relationship(
@@ -130,6 +133,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         """Deleted accounts cannot sign in."""
         return self.deleted_at is None
+
+    @property
+    def is_blocked(self) -> bool:
+        """Blocked by a moderator."""
+        return self.blocked_at is not None
 
     @property
     def public_name(self) -> str:

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -22,6 +22,7 @@ from accounts.forms import (
 from accounts.models import StaffRequest
 from core.extensions import db, limiter
 from core.i18n import LANGUAGE_COOKIE
+from core.notifications import Notification, mark_read
 from core.security import is_safe_redirect
 
 INVALID = 422
@@ -218,3 +219,37 @@ def set_language():
             current_user.locale = form.lang.data
         response.set_cookie(LANGUAGE_COOKIE, form.lang.data, max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    """One's notifications, newest first, paginated."""
+    page = db.paginate(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        per_page=current_app.config["NOTIFICATIONS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("accounts/notifications.html", page=page)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read_notification(notification_id):
+    """Mark one notification read and go where it points."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    mark_read(current_user.id, notification.id)
+    return redirect(notification.link if is_safe_redirect(notification.link) else url_for("accounts.notifications"))
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_all_notifications():
+    """Mark every notification read."""
+    mark_read(current_user.id)
+    flash(_("All notifications are marked as read."), "info")
+    return redirect(url_for("accounts.notifications"))

@@ -65,12 +65,15 @@ class AuditEntry(db.Model):
         return json.loads(self.detail_json or "{}")
 
 
-def record(action: str, actor=None, target_user=None, **detail) -> AuditEntry:
-    """Add an audit entry to the session (flushed with the request's transaction)."""
+def record(action: str, actor=None, target_user=None, target_user_id=None, **detail) -> AuditEntry:
+    """Add an audit entry to the session (flushed with the request's transaction).
+
+    The person concerned is ``target_user`` or, where only the id is at hand, ``target_user_id``.
+    """
     entry = AuditEntry(
         action=action,
         actor_id=getattr(actor, "id", None),
-        target_user_id=getattr(target_user, "id", None),
+        target_user_id=getattr(target_user, "id", target_user_id),
         detail_json=json.dumps(detail, sort_keys=True, default=str),
     )
     db.session.add(entry)

@@ -60,6 +60,7 @@ def load_config(app, test_config: dict | None) -> None:
         POSTS_PER_PAGE=20,
         MEMBERS_PER_PAGE=50,
         SEARCH_PER_PAGE=20,
+        NOTIFICATIONS_PER_PAGE=30,
         RATELIMIT_POST="6 per minute",
         RATELIMIT_LOGIN_ADDRESS="30 per minute",
         RATELIMIT_LOGIN_ACCOUNT="5 per minute",

@@ -53,9 +53,18 @@ class Contribution(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]
+    #: Hidden by a moderator: the author still sees it, with the reason; others see a placeholder.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(String(500), default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     #: The account (resolved by name: the accounts floor defines it).
     author = relationship("User", foreign_keys=[author_id], lazy="raise")
+
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden by a moderator."""
+        return self.hidden_at is not None
 
     def set_body(self, source: str) -> None:
         """Store markdown ``source`` and its sanitized HTML rendering."""

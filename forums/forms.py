@@ -75,3 +75,11 @@ class PostForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a CSRF-protected button."""
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(
+        _l("Reason"),
+        validators=[_required(), _at_most(500)],
+    )
+    next = HiddenField()

@@ -1,12 +1,14 @@
 """Rules for sessions (meetings): scheduling, registration and its waiting list, the
 sign-in sheet, remarks said in the room and minutes. Services flush; the request commits."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from accounts.models import User
 from core.extensions import db
 from core.models import Channel, Contribution, utcnow
+from core.notifications import notify, register_kinds
 from core.roles import Role
 from core.text import render_markdown
 from forums.meetings import (
@@ -20,6 +22,13 @@ from forums.meetings import (
 )
 from forums.models import Forum
 from forums.services import BODY_MAX, ForumError
+
+register_kinds(
+    {
+        "meeting.changed": lambda p: _("The session “%(title)s” you registered for has changed.", **p),
+        "meeting.cancelled": lambda p: _("The session “%(title)s” you registered for was cancelled.", **p),
+    }
+)
 
 REGISTERED = RegistrationStatus.REGISTERED.value
 WAITLISTED = RegistrationStatus.WAITLISTED.value
@@ -63,10 +72,29 @@ def update(meeting: Meeting, title, starts_at, ends_at, place, online_url, capac
 
 
 def cancel(meeting: Meeting) -> None:
-    """Cancel a meeting. Raises :class:`ForumError` if it was already held."""
+    """Cancel a meeting and tell those registered. Raises :class:`ForumError` if it was
+    already held."""
     if meeting.status == MeetingStatus.HELD.value:
         raise ForumError(_l("A session that was held cannot be cancelled."))
     meeting.status = MeetingStatus.CANCELLED.value
+    notify_registrants(meeting, "meeting.cancelled")
+
+
+def meeting_path(meeting_id: int) -> str:
+    """The path of a meeting's page (stored in notifications)."""
+    return f"/forums/sessions/{meeting_id}"
+
+
+def notify_registrants(meeting: Meeting, kind: str) -> None:
+    """Tell everyone registered or waiting that ``meeting`` changed (``kind``)."""
+    user_ids = db.session.scalars(
+        select(MeetingRegistration.user_id).where(
+            MeetingRegistration.meeting_id == meeting.id,
+            MeetingRegistration.status != RegistrationStatus.CANCELLED.value,
+        )
+    )
+    for user_id in user_ids:
+        notify(user_id, kind, link=meeting_path(meeting.id), title=meeting.title)
 
 
 def registration_of(user, meeting: Meeting) -> MeetingRegistration | None:

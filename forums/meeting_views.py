@@ -86,6 +86,7 @@ def edit_meeting(meeting_id):
         except ForumError as error:
             form.starts_at.errors.append(str(error))
         else:
+            meetings.notify_registrants(meeting, "meeting.changed")
             flash(_("Session saved."), "success")
             return redirect(url_for("forums.meeting", meeting_id=meeting.id))
     status = INVALID if form.errors else 200

@@ -3,6 +3,7 @@ position and search. Services flush; the request commits."""
 
 import re
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from accounts.models import User
 from core.extensions import db
 from core.models import Channel, Contribution, utcnow
+from core.notifications import notify, register_kinds
 from core.roles import Role
 from core.text import render_markdown
 from forums.models import (
@@ -25,6 +27,8 @@ from forums.models import (
 )
 
 TITLE_MAX = 200
+
+register_kinds({"forum.reply": lambda p: _("%(name)s replied to your post in “%(thread)s”.", **p)})
 BODY_MAX = 20_000
 
 
@@ -84,7 +88,7 @@ def can_view(user, forum: Forum, member: ForumMember | None = None) -> bool:
 
 def can_post(user, forum: Forum, member: ForumMember | None) -> bool:
     """Whether ``user`` may start threads and reply in ``forum`` now."""
-    if not (user and user.is_authenticated and user.is_active) or not forum.is_open:
+    if not (user and user.is_authenticated and user.is_active) or not forum.is_open or user.is_blocked:
         return False
     if not can_view(user, forum, member):
         return False
@@ -106,6 +110,8 @@ def post_error(user, forum: Forum, member: ForumMember | None):
     """Why ``user`` may not post in ``forum`` (a translated message), or ``None``."""
     if not forum.is_open:
         return _l("This forum is closed: it can be read but takes no new posts.")
+    if user and user.is_authenticated and user.is_blocked:
+        return _l("Your account is blocked: you can read but not post.")
     if not can_post(user, forum, member):
         return _l("Join this forum to take part.")
     return None
@@ -264,7 +270,18 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
         reply_to = db.session.get(Post, reply_to_id)
         if reply_to is None or reply_to.thread_id != thread.id:
             raise ForumError(_l("The post you are answering is not in this thread."))
-    return _new_post(user, thread, forum, body, reply_to)
+    post = _new_post(user, thread, forum, body, reply_to)
+    recipient = thread.author_id
+    if reply_to is not None:
+        recipient = db.session.scalar(select(Contribution.author_id).where(Contribution.id == reply_to.contribution_id))
+    if recipient != user.id:
+        notify(recipient, "forum.reply", link=post_path(post.id), name=user.public_name, thread=thread.title)
+    return post
+
+
+def post_path(post_id: int) -> str:
+    """The path of a post's permanent address (stored in notifications, so no request is needed)."""
+    return f"/forums/posts/{post_id}"
 
 
 def can_edit(user, post: Post, forum: Forum) -> bool:
@@ -385,7 +402,10 @@ def search_posts(user, query: str, forum_id: int | None = None):
         select(Post)
         .join(Thread, Post.thread_id == Thread.id)
         .join(Forum, Thread.forum_id == Forum.id)
-        .where(visible_filter(user), Post.deleted_at.is_(None))
+        .join(Contribution, Post.contribution_id == Contribution.id)
+        .outerjoin(User, Contribution.author_id == User.id)
+        .where(visible_filter(user), Post.deleted_at.is_(None), Contribution.hidden_at.is_(None))
+        .where(User.blocked_at.is_(None))
         .where(or_(Post.contribution_id.in_(_matching_contributions(terms)), and_(Post.number == 1, title_match)))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .options(

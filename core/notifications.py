@@ -1,0 +1,64 @@
+"""In-app notifications. A notification stores its kind and parameters; the text is
+translated when it is shown, in the reader's language."""
+
+import json
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.extensions import db
+from core.models import utcnow
+
+#: kind -> a function of the stored parameters returning the translated text; each floor
+#: registers its own (``lambda p: _("%(name)s replied", **p)``, so the text is extracted).
+KINDS: dict = {}
+
+
+def register_kinds(kinds: dict) -> None:
+    """Register how each notification kind is worded."""
+    KINDS.update(kinds)
+
+
+class Notification(db.Model):
+    """Something that happened that one person should know about."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    #: A path on this site.
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    @property
+    def text(self) -> str:
+        """The notification in the current language."""
+        wording = KINDS.get(self.kind)
+        return wording(json.loads(self.params_json or "{}")) if wording else self.kind
+
+
+def notify(user_id: int | None, kind: str, link: str = "", **params) -> None:
+    """Queue a notification for ``user_id`` (nothing for ``None``) in the current transaction."""
+    if user_id is None:
+        return
+    db.session.add(Notification(user_id=user_id, kind=kind, link=link, params_json=json.dumps(params)))
+
+
+def unread_count(user_id: int) -> int:
+    """How many unread notifications ``user_id`` has."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    """Mark one (or, with no id, every) notification of ``user_id`` read; returns how many."""
+    statement = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    return db.session.execute(statement.values(read_at=utcnow())).rowcount
