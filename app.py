@@ -11,6 +11,7 @@ from core.errors import register_error_handlers
 from core.i18n import LANGUAGE_NAMES, select_locale
 from core.security import set_security_headers
 from core.transactions import commit_or_rollback
+from core.urls import IdConverter
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -20,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Raises :class:`core.config.ConfigError` when production runs without a secret key.
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter
     load_config(app, test_config)
 
     database.configure_engine_events()

@@ -30,8 +30,10 @@ from accounts.models import (
 )
 from core.audit import AuditEntry
 from core.extensions import db
+from core.forms import clean_text
 from core.permissions import role_required
 from core.roles import Role
+from core.urls import page_arg
 
 INVALID = 422
 admin_only = role_required(Role.ADMIN)
@@ -225,12 +227,12 @@ def delete_phase(process_id, phase_id):
 @admin_only
 def users():
     """Accounts, searchable by name or email, paginated."""
-    query_text = (request.args.get("q") or "").strip()[:100]
+    query_text = clean_text(request.args.get("q")).strip()[:100]
     query = select(User).where(User.deleted_at.is_(None)).order_by(User.display_name, User.id)
     if query_text:
         pattern = f"%{query_text.lower()}%"
         query = query.where(or_(func.lower(User.display_name).like(pattern), User.email.like(pattern)))
-    page = db.paginate(query, per_page=current_app.config["USERS_PER_PAGE"], error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=current_app.config["USERS_PER_PAGE"], error_out=False)
     return render_template("admin/users.html", page=page, q=query_text)
 
 
@@ -340,5 +342,5 @@ def decide_staff_request(request_id, decision):
 def audit_log():
     """Every recorded action, newest first, paginated."""
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    page = db.paginate(query, per_page=current_app.config["AUDIT_PER_PAGE"], error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=current_app.config["AUDIT_PER_PAGE"], error_out=False)
     return render_template("admin/audit.html", page=page)

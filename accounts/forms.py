@@ -1,7 +1,6 @@
 """Forms for accounts and administration. Labels use ``_l``: they are evaluated at import."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from core.forms import Form
 from core.i18n import LANGUAGE_NAMES
 from core.roles import GRANTABLE_ROLES
 
@@ -65,7 +65,7 @@ def _language_choices():
     return [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = _email_field()
     display_name = StringField(
         _l("Display name"),
@@ -87,7 +87,7 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = _email_field()
     password = PasswordField(
         _l("Password"), validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))]
@@ -96,7 +96,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current = PasswordField(
         _l("Current password"),
         validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))],
@@ -109,19 +109,19 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = RegisterForm.display_name
     municipality = SelectField(_l("Your municipality"), coerce=_int_or_none, validators=[Optional()])
     locale = SelectField(_l("Preferred language"), choices=_language_choices(), validators=[_required()])
     submit = SubmitField(_l("Save profile"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     lang = SelectField(_l("Language"), choices=_language_choices(), validators=[_required()])
     submit = SubmitField(_l("Change language"))
 
 
-class StaffRequestForm(FlaskForm):
+class StaffRequestForm(Form):
     municipality = SelectField(_l("Municipality"), coerce=_int_or_none, validators=[_required()])
     position = StringField(
         _l("Position or unit"),
@@ -131,7 +131,7 @@ class StaffRequestForm(FlaskForm):
     submit = SubmitField(_l("Request verification"))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Your password"),
         validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))],
@@ -143,14 +143,14 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField(_l("Delete my account"))
 
 
-class MunicipalityForm(FlaskForm):
+class MunicipalityForm(Form):
     name = StringField(_l("Name"), validators=[_required(), Length(max=120, message=_l("At most %(max)d characters."))])
     region = StringField(_l("Region"), validators=[Length(max=120, message=_l("At most %(max)d characters."))])
     in_commission = BooleanField(_l("Member of the standing commission"))
     submit = SubmitField(_l("Save"))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[_required(), Length(max=160, message=_l("At most %(max)d characters."))])
     acronym = StringField(_l("Acronym"), validators=[Length(max=30, message=_l("At most %(max)d characters."))])
     kind = SelectField(_l("Kind"), validators=[_required()])
@@ -162,7 +162,7 @@ def _end_not_before_start(form, field):
         raise ValidationError(_l("The end date cannot be before the start date."))
 
 
-class ProcessForm(FlaskForm):
+class ProcessForm(Form):
     title = StringField(
         _l("Title"), validators=[_required(), Length(max=200, message=_l("At most %(max)d characters."))]
     )
@@ -177,7 +177,7 @@ class ProcessForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(Form):
     name = StringField(
         _l("Phase name"), validators=[_required(), Length(max=160, message=_l("At most %(max)d characters."))]
     )
@@ -188,7 +188,7 @@ class PhaseForm(FlaskForm):
     submit = SubmitField(_l("Add phase"))
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     role = SelectField(
         _l("Role"), choices=[SelectChoice(r.value, r.label) for r in GRANTABLE_ROLES], validators=[_required()]
     )
@@ -197,9 +197,9 @@ class GrantRoleForm(FlaskForm):
     submit = SubmitField(_l("Grant role"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     note = StringField(_l("Note (optional)"), validators=[Length(max=500, message=_l("At most %(max)d characters."))])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a CSRF-protected button."""

@@ -24,6 +24,7 @@ from core.extensions import db, limiter
 from core.i18n import LANGUAGE_COOKIE
 from core.notifications import Notification, mark_read
 from core.security import is_safe_redirect
+from core.urls import page_arg
 
 INVALID = 422
 
@@ -229,6 +230,7 @@ def notifications():
         select(Notification)
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=page_arg(),
         per_page=current_app.config["NOTIFICATIONS_PER_PAGE"],
         error_out=False,
     )

@@ -1,10 +1,10 @@
 """Forum forms. Labels use ``_l``: they are evaluated at import."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from core.forms import Form
 from forums.models import ForumKind, ForumStatus
 from forums.services import BODY_MAX, TITLE_MAX
 
@@ -27,7 +27,7 @@ def _int_or_none(value):
 BODY_HINT = _l("You can use Markdown: **bold**, *italics*, lists with -, links as [text](https://…).")
 
 
-class ForumForm(FlaskForm):
+class ForumForm(Form):
     process_id = SelectField(_l("Process"), coerce=_int_or_none, validators=[_required()])
     kind = SelectField(
         _l("Kind"), choices=[SelectChoice(k.value, k.label) for k in ForumKind], validators=[_required()]
@@ -38,20 +38,20 @@ class ForumForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ForumEditForm(FlaskForm):
+class ForumEditForm(Form):
     title = ForumForm.title
     description = ForumForm.description
     submit = SubmitField(_l("Save"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(
         _l("Status"), choices=[SelectChoice(s.value, s.label) for s in ForumStatus], validators=[_required()]
     )
     submit = SubmitField(_l("Change status"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("Email of the person to add"),
         validators=[_required(), _at_most(254), Email(message=_l("Enter a valid email address."))],
@@ -59,25 +59,25 @@ class InviteForm(FlaskForm):
     submit = SubmitField(_l("Add member"))
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(Form):
     title = StringField(_l("Title"), validators=[_required(), _at_most(TITLE_MAX)])
     body = TextAreaField(_l("Message"), validators=[_required(), _at_most(BODY_MAX)], description=BODY_HINT)
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Publish"))
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     body = TextAreaField(_l("Message"), validators=[_required(), _at_most(BODY_MAX)], description=BODY_HINT)
     reply_to = HiddenField()
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Publish"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a CSRF-protected button."""
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = StringField(
         _l("Reason"),
         validators=[_required(), _at_most(500)],

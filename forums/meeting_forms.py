@@ -1,7 +1,6 @@
 """Forms for sessions (meetings) and their sign-in sheets."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, NumberRange, Optional
 
+from core.forms import Form
 from forums.forms import BODY_HINT, _at_most, _int_or_none
 from forums.meetings import Profile
 from forums.services import BODY_MAX
@@ -21,7 +21,7 @@ from forums.services import BODY_MAX
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("This field is required.")), _at_most(200)])
     starts_at = DateTimeLocalField(
         _l("Starts"),
@@ -43,7 +43,7 @@ class MeetingForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     consent = BooleanField(_l("Agrees to be recorded by name"))
     submit = SubmitField(_l("Check in"))
 
@@ -52,7 +52,7 @@ def profile_choices():
     return [SelectChoice(p.value, p.label) for p in Profile]
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     name = StringField(_l("Name (optional)"), validators=[_at_most(120)])
     profile = SelectField(
         _l("Profile"), choices=profile_choices(), validators=[DataRequired(message=_l("This field is required."))]
@@ -62,7 +62,7 @@ class WalkInForm(FlaskForm):
     submit = SubmitField(_l("Add to the sign-in sheet"))
 
 
-class HeadcountForm(FlaskForm):
+class HeadcountForm(Form):
     headcount = IntegerField(
         _l("People in the room"),
         validators=[Optional(), NumberRange(min=0, max=100_000, message=_l("Between %(min)s and %(max)s."))],
@@ -71,7 +71,7 @@ class HeadcountForm(FlaskForm):
     submit = SubmitField(_l("Save headcount"))
 
 
-class RemarkForm(FlaskForm):
+class RemarkForm(Form):
     attendee = SelectField(_l("Said by"), coerce=_int_or_none, validators=[Optional()])
     body = TextAreaField(
         _l("What was said"),
@@ -80,7 +80,7 @@ class RemarkForm(FlaskForm):
     submit = SubmitField(_l("Write down"))
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     minutes = TextAreaField(_l("Minutes"), validators=[_at_most(50_000)], description=BODY_HINT)
     published = BooleanField(_l("Published: everyone who can see the forum can read them"))
     submit = SubmitField(_l("Save minutes"))

@@ -11,6 +11,7 @@ from accounts.choices import municipality_choices
 from accounts.models import User
 from core.extensions import db
 from core.models import Contribution
+from core.urls import page_arg
 from forums import bp, services
 from forums import meeting_services as meetings
 from forums.forms import ConfirmForm
@@ -128,6 +129,7 @@ def meeting(meeting_id):
     ).all()
     remarks = db.paginate(
         _remarks_query([meeting.id]),
+        page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"],
         error_out=False,
     )

@@ -11,6 +11,7 @@ from accounts.models import User
 from core.extensions import db
 from core.models import Contribution
 from core.security import is_safe_redirect
+from core.urls import page_arg
 from forums import bp, moderation
 from forums.forms import ConfirmForm, ReasonForm
 from forums.meeting_services import meeting_path
@@ -101,6 +102,7 @@ def moderation_queue():
         .join(open_flags, open_flags.c.contribution_id == Contribution.id)
         .order_by(open_flags.c.flags.desc(), Contribution.id)
         .options(joinedload(Contribution.author)),
+        page=page_arg(),
         per_page=current_app.config["SEARCH_PER_PAGE"],
         error_out=False,
     )

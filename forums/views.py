@@ -9,10 +9,12 @@ from sqlalchemy.orm import joinedload
 from accounts.choices import municipality_choices
 from accounts.models import Process
 from core.extensions import db, limiter
+from core.forms import clean_text
 from core.models import Contribution
 from core.permissions import role_required
 from core.roles import Role
 from core.text import render_markdown, stored_html
+from core.urls import id_arg, page_arg
 from forums import bp, services
 from forums.forms import ConfirmForm, ForumEditForm, ForumForm, InviteForm, PostForm, StatusForm, ThreadForm
 from forums.meetings import REMARK_SPACE, Attendee, Meeting
@@ -29,10 +31,6 @@ def _post_limit():
 
 def _account_key():
     return f"account:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
-
-
-def _page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 def _forum_or_404(forum_id: int):
@@ -125,7 +123,7 @@ def forum(forum_id):
     forum, member = _forum_or_404(forum_id)
     page = db.paginate(
         select(Thread).where(Thread.forum_id == forum.id).order_by(Thread.last_post_at.desc(), Thread.id.desc()),
-        page=_page_number(),
+        page=page_arg(),
         per_page=current_app.config["THREADS_PER_PAGE"],
         error_out=False,
     )
@@ -234,7 +232,7 @@ def members(forum_id):
                 return redirect(url_for("forums.members", forum_id=forum.id))
     page = db.paginate(
         select(ForumMember).where(ForumMember.forum_id == forum.id).order_by(ForumMember.joined_at, ForumMember.id),
-        page=_page_number(),
+        page=page_arg(),
         per_page=current_app.config["MEMBERS_PER_PAGE"],
         error_out=False,
     )
@@ -298,7 +296,7 @@ def thread(thread_id):
     thread, forum, member = _thread_or_404(thread_id)
     page = db.paginate(
         services.posts_page_query(thread),
-        page=_page_number(),
+        page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"],
         error_out=False,
     )
@@ -341,9 +339,9 @@ def reply(thread_id):
         flash(str(refusal), "error")
         return redirect(url_for("forums.thread", thread_id=thread.id)), 303
     form = PostForm()
-    target_id = request.args.get("to", type=int) if request.method == "GET" else None
+    target_id = id_arg("to") if request.method == "GET" else None
     if target_id is None and form.reply_to.data:
-        target_id = int(form.reply_to.data) if form.reply_to.data.isdigit() else -1
+        target_id = int(form.reply_to.data) if form.reply_to.data.isdigit() and len(form.reply_to.data) < 10 else -1
     target = None
     if target_id is not None:
         target = db.session.get(
@@ -438,15 +436,15 @@ def post_history(post_id):
 @bp.get("/search")
 def search():
     """Search posts in the forums one may see, or in one forum (``?forum=``)."""
-    query = (request.args.get("q") or "").strip()[:200]
+    query = clean_text(request.args.get("q")).strip()[:200]
     forum = None
-    forum_id = request.args.get("forum", type=int)
+    forum_id = id_arg("forum")
+    if forum_id is None and request.args.get("forum"):
+        abort(404)
     if forum_id is not None:
         forum, _member = _forum_or_404(forum_id)
     statement = services.search_posts(current_user, query, forum.id if forum else None)
     page = None
     if statement is not None:
-        page = db.paginate(
-            statement, page=_page_number(), per_page=current_app.config["SEARCH_PER_PAGE"], error_out=False
-        )
+        page = db.paginate(statement, page=page_arg(), per_page=current_app.config["SEARCH_PER_PAGE"], error_out=False)
     return render_template("forums/search.html", q=query, forum=forum, page=page)

@@ -99,3 +99,14 @@ def test_contribution_stores_sanitized_html(app):
     assert "<script>" not in contribution.body_html
     assert "<strong>mundo</strong>" in str(contribution.html)
     assert contribution.body_source.startswith("Hola <script>")
+
+
+def test_forms_strip_control_characters(app, client, personas):
+    from accounts.models import User
+    from core.extensions import db
+    from tests.conftest import login
+
+    login(client, personas["citizen"])
+    client.post("/account", data={"display_name": "Ana\x00 María\x1b", "municipality": "", "locale": "es"})
+    with app.app_context():
+        assert db.session.get(User, personas["citizen"].id).display_name == "Ana María"
