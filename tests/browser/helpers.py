@@ -285,3 +285,57 @@ class Site:
 
     def url_of(self, path: str) -> str:
         return self.base_url + path
+
+
+# The forums' wording (tests/browser/test_forums.py). "%(num)s result" is the singular form.
+SPANISH.update(
+    {
+        "%(num)s result": "%(num)s resultado",
+        "Change status": "Cambiar estado",
+        "Citizen forum": "Foro ciudadano",
+        "Closed": "Cerrado",
+        "Current version": "Versión actual",
+        "Delete": "Eliminar",
+        "Deleted by its author.": "Eliminado por su autor o autora.",
+        "Description": "Descripción",
+        "Edit": "Editar",
+        "Edit history": "Historial de ediciones",
+        "Edit post": "Editar mensaje",
+        "edited": "editado",
+        "Forum created.": "Se creó el foro.",
+        "Forums": "Foros",
+        "In reply to %(name)s": "En respuesta a %(name)s",
+        "Join this forum": "Unirse a este foro",
+        "Kind": "Tipo",
+        "Manage this forum": "Administrar este foro",
+        "Message": "Mensaje",
+        "Municipality": "Municipio",
+        "Open a forum": "Abrir un foro",
+        "Position or unit": "Cargo o unidad",
+        "Post deleted.": "Se eliminó el mensaje.",
+        "Post saved.": "Se guardó el mensaje.",
+        "Preview": "Vista previa",
+        "Publish": "Publicar",
+        "Reply": "Responder",
+        "Reply published.": "Se publicó la respuesta.",
+        "Reply to this post": "Responder a este mensaje",
+        "Request verification": "Solicitar verificación",
+        "Save": "Guardar",
+        "Search": "Buscar",
+        "Search the forums": "Buscar en los foros",
+        "Search this forum": "Buscar en este foro",
+        "Start a thread": "Iniciar una conversación",
+        "Status": "Estado",
+        "The forum is now: %(status)s.": "El foro ahora está: %(status)s.",
+        "This forum is closed: it can be read but takes no new posts.": (
+            "Este foro está cerrado: se puede leer, pero no admite mensajes nuevos."
+        ),
+        "Thread published.": "Se publicó la conversación.",
+        "Title": "Título",
+        "Verification as a municipal official": "Verificación como funcionario/a municipal",
+        "Your request was sent. A facilitator or administrator will review it.": (
+            "Su solicitud fue enviada. Una persona facilitadora o administradora la revisará."
+        ),
+        "You joined %(forum)s.": "Se unió a %(forum)s.",
+    }
+)

@@ -64,7 +64,7 @@ def test_admin_pages(site):
         ("Municipalities", "Talagante"),
         ("Organisations", "Consejo para la Transparencia"),
         ("Processes", "Modelo de Gobierno Abierto Municipal"),
-        ("People and roles", "Vecina de Providencia"),
+        ("People and roles", "Administración"),
     ]:
         site.click(subnav(site, section))
         expect(page.locator("h1")).to_have_text(t("es", section))
