@@ -9,6 +9,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,7 +49,7 @@ class RegistrationStatus(enum.StrEnum):
     def label(self):
         """The translated status."""
         return {
-            RegistrationStatus.REGISTERED: _l("Registered"),
+            RegistrationStatus.REGISTERED: lazy_pgettext("registration status", "Registered"),
             RegistrationStatus.WAITLISTED: _l("On the waiting list"),
             RegistrationStatus.CANCELLED: _l("Cancelled"),
         }[self]

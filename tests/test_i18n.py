@@ -84,17 +84,19 @@ def extracted(tmp_path_factory):
     """The strings marked in the code now, extracted as ``make catalogs`` does."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     argv = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext"]
+    argv += ["-k", "lazy_pgettext:1c,2"]
     CommandLineInterface().run([*argv, "-o", str(pot), str(ROOT)])
     with open(pot, "rb") as handle:
-        ids = {m.id for m in read_po(handle) if m.id}
-    assert "Skip to main content" in ids and "Create account" in ids, "extraction found the templates and forms"
+        ids = {(m.id, m.context) for m in read_po(handle) if m.id}
+    assert ("Skip to main content", None) in ids and ("Create account", None) in ids, "extraction found the templates"
+    assert ("Registered", "registration status") in ids, "contexts are extracted"
     return ids
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_catalog_is_complete(extracted, lang):
     catalog = _catalog(lang)
-    missing = sorted(str(i) for i in extracted if catalog.get(i) is None)
+    missing = sorted(str(i) for i, context in extracted if catalog.get(i, context=context) is None)
     assert not missing, f"marked strings missing from {lang} (run `make catalogs`): {missing[:10]}"
     untranslated = [
         str(m.id) for m in catalog if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
@@ -108,7 +110,7 @@ def test_catalog_is_complete(extracted, lang):
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_catalog_has_no_stale_entries(extracted, lang):
-    stale = sorted(str(m.id) for m in _catalog(lang) if m.id and m.id not in extracted)
+    stale = sorted(str(m.id) for m in _catalog(lang) if m.id and (m.id, m.context) not in extracted)
     assert not stale, f"entries no longer in the code (run `make catalogs`): {stale[:10]}"
 
 
