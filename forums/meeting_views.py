@@ -18,14 +18,14 @@ from forums.forms import ConfirmForm
 from forums.meeting_forms import CheckInForm, HeadcountForm, MeetingForm, MinutesForm, RemarkForm, WalkInForm
 from forums.meetings import REMARK_SPACE, Attendee, Meeting, MeetingRegistration, RegistrationStatus
 from forums.services import ForumError
-from forums.views import INVALID, _forum_or_404, managers_only
+from forums.views import INVALID, forum_or_404, managers_only
 
 
 def _meeting_or_404(meeting_id: int):
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         abort(404)
-    forum, member = _forum_or_404(meeting.forum_id)
+    forum, member = forum_or_404(meeting.forum_id)
     return meeting, forum, member
 
 
@@ -53,7 +53,7 @@ def _form_fields(form: MeetingForm) -> dict:
 @managers_only
 def new_meeting(forum_id):
     """Schedule a session of a forum."""
-    forum, _member = _forum_or_404(forum_id)
+    forum, _member = forum_or_404(forum_id)
     form = MeetingForm()
     if form.validate_on_submit():
         try:

@@ -18,7 +18,7 @@ from forums.meeting_services import meeting_path
 from forums.meetings import REMARK_SPACE, Meeting
 from forums.models import POST_SPACE, Post, Thread
 from forums.services import ForumError, post_path
-from forums.views import managers_only
+from forums.views import forum_or_404, managers_only
 
 
 def contexts(contributions) -> dict[int, tuple]:
@@ -58,9 +58,7 @@ def _contribution_or_404(contribution_id: int):
     if context is None:
         abort(404)
     forum_id, place, link = context
-    from forums.views import _forum_or_404
-
-    _forum_or_404(forum_id)
+    forum_or_404(forum_id)
     return contribution, place, link
 
 

@@ -18,7 +18,7 @@ from core.urls import id_arg, page_arg
 from forums import bp, services
 from forums.forms import ConfirmForm, ForumEditForm, ForumForm, InviteForm, PostForm, StatusForm, ThreadForm
 from forums.meetings import REMARK_SPACE, Attendee, Meeting
-from forums.models import Forum, ForumKind, ForumMember, ForumStatus, Post, Thread
+from forums.models import Forum, ForumKind, ForumMember, ForumStatus, Post, PostRevision, Thread
 from forums.services import ForumError
 
 INVALID = 422
@@ -33,7 +33,7 @@ def _account_key():
     return f"account:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
 
 
-def _forum_or_404(forum_id: int):
+def forum_or_404(forum_id: int):
     """The forum and the current user's membership; 404 if unknown or not visible."""
     forum = db.session.get(Forum, forum_id)
     if forum is None:
@@ -48,7 +48,7 @@ def _thread_or_404(thread_id: int):
     thread = db.session.get(Thread, thread_id)
     if thread is None:
         abort(404)
-    forum, member = _forum_or_404(thread.forum_id)
+    forum, member = forum_or_404(thread.forum_id)
     return thread, forum, member
 
 
@@ -120,7 +120,7 @@ def new_forum():
 @bp.get("/<int:forum_id>")
 def forum(forum_id):
     """A forum: its threads (newest activity first, paginated) and what one can do."""
-    forum, member = _forum_or_404(forum_id)
+    forum, member = forum_or_404(forum_id)
     page = db.paginate(
         select(Thread).where(Thread.forum_id == forum.id).order_by(Thread.last_post_at.desc(), Thread.id.desc()),
         page=page_arg(),
@@ -159,7 +159,7 @@ def forum(forum_id):
 @managers_only
 def edit_forum(forum_id):
     """Change a forum's title and description."""
-    forum, _member = _forum_or_404(forum_id)
+    forum, _member = forum_or_404(forum_id)
     form = ForumEditForm(obj=forum, description=forum.description_source)
     if form.validate_on_submit():
         services.update_forum(forum, form.title.data, form.description.data)
@@ -172,7 +172,7 @@ def edit_forum(forum_id):
 @managers_only
 def set_status(forum_id):
     """Open, close or archive a forum."""
-    forum, _member = _forum_or_404(forum_id)
+    forum, _member = forum_or_404(forum_id)
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
@@ -185,7 +185,7 @@ def set_status(forum_id):
 @login_required
 def join(forum_id):
     """Join an open forum."""
-    forum, _member = _forum_or_404(forum_id)
+    forum, _member = forum_or_404(forum_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -201,7 +201,7 @@ def join(forum_id):
 @login_required
 def leave(forum_id):
     """Leave a forum."""
-    forum, _member = _forum_or_404(forum_id)
+    forum, _member = forum_or_404(forum_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -216,7 +216,7 @@ def leave(forum_id):
 @bp.route("/<int:forum_id>/members", methods=["GET", "POST"])
 def members(forum_id):
     """A forum's members (paginated); facilitators add people by email here."""
-    forum, member = _forum_or_404(forum_id)
+    forum, member = forum_or_404(forum_id)
     form = InviteForm()
     manager = services.is_manager(current_user)
     if request.method == "POST":
@@ -249,7 +249,7 @@ def members(forum_id):
 @managers_only
 def remove_member(forum_id, member_id):
     """Take someone out of a forum."""
-    forum, _member = _forum_or_404(forum_id)
+    forum, _member = forum_or_404(forum_id)
     member = db.session.get(ForumMember, member_id)
     if member is None or member.forum_id != forum.id:
         abort(404)
@@ -268,7 +268,7 @@ def remove_member(forum_id, member_id):
 @limiter.limit(_post_limit, key_func=_account_key, methods=["POST"], deduct_when=lambda r: r.status_code == 302)
 def new_thread(forum_id):
     """Start a thread (members of an open forum)."""
-    forum, member = _forum_or_404(forum_id)
+    forum, member = forum_or_404(forum_id)
     refusal = services.post_error(current_user, forum, member)
     if refusal:
         flash(str(refusal), "error")
@@ -421,8 +421,6 @@ def delete_post(post_id):
 @managers_only
 def post_history(post_id):
     """Earlier versions of an edited post (facilitators and administrators)."""
-    from forums.models import PostRevision
-
     post, thread, forum, _member = _post_or_404(post_id)
     revisions = db.session.scalars(
         select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())
@@ -442,7 +440,7 @@ def search():
     if forum_id is None and request.args.get("forum"):
         abort(404)
     if forum_id is not None:
-        forum, _member = _forum_or_404(forum_id)
+        forum, _member = forum_or_404(forum_id)
     statement = services.search_posts(current_user, query, forum.id if forum else None)
     page = None
     if statement is not None:

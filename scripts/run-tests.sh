@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+# Two workers (pytest-xdist): the machine has two cores; set PYTEST_WORKERS=0 to run in one.
+WORKERS=${PYTEST_WORKERS:-2}
 
 echo "== SQLite =="
-$BIN/python -m pytest -p no:cacheprovider "$@"
+$BIN/python -m pytest -p no:cacheprovider -n "$WORKERS" "$@"
 
 echo "== PostgreSQL =="
-scripts/with-postgres.sh $BIN/python -m pytest -p no:cacheprovider -m "not sqlite_only" "$@"
+scripts/with-postgres.sh $BIN/python -m pytest -p no:cacheprovider -n "$WORKERS" -m "not sqlite_only" "$@"

@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from app import create_app
 from core.extensions import db, limiter
@@ -23,10 +23,25 @@ PASSWORD = "correct horse battery"
 
 
 def _database_url(tmp_path_factory) -> str:
+    """SQLite in a temporary folder, or ``COCREA_TEST_DATABASE_URL``; with pytest-xdist,
+    each worker gets a database of its own on that server."""
     url = os.environ.get("COCREA_TEST_DATABASE_URL")
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def make_app(database_url: str, **overrides):

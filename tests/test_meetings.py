@@ -225,7 +225,10 @@ def test_session_pages_queries_do_not_grow(app, client, factory, forum, personas
                 db.session.add(Attendee(meeting_id=meeting_id, user_id=user.id, consent=i % 2 == 0))
                 db.session.add(Attendee(meeting_id=meeting_id, name=f"Visita {offset + i}", profile="official"))
             db.session.flush()
-            for attendee in db.session.scalars(select(Attendee).where(Attendee.meeting_id == meeting_id)):
+            # In id order, so the newest remarks mix accounts and walk-ins on every engine.
+            for attendee in db.session.scalars(
+                select(Attendee).where(Attendee.meeting_id == meeting_id).order_by(Attendee.id)
+            ):
                 remark = Contribution(space_kind=REMARK_SPACE, space_id=meeting_id, attendee_id=attendee.id)
                 remark.set_body("dicho")
                 db.session.add(remark)

@@ -130,6 +130,22 @@ def site(page, live_server):
     return Site(page, live_server.url)
 
 
+@pytest.fixture
+def open_site(browser, live_server, viewport, browser_locale):
+    """Open another person's browser (a new context, its own cookies) as a checked Site."""
+    contexts = []
+
+    def open_():
+        context = browser.new_context(base_url=live_server.url, viewport=viewport, locale=browser_locale)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return Site(context.new_page(), live_server.url)
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture(params=LANGUAGES)
 def lang(request):
     """Run the test once in Spanish (the default) and once in English."""

@@ -11,8 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS
-from tests.browser.helpers import Site, t
+from tests.browser.helpers import t
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,22 +29,6 @@ STAFF_TALAGANTE = "Foro de funcionarios de Talagante"
 STAFF_VITACURA = "Foro de funcionarios de Vitacura"
 PROVIDENCIA = "Foro ciudadano de Providencia"
 SMALL = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def open_site(browser, live_server, viewport, browser_locale):
-    """Open another person's browser (a new context, its own cookies) as a checked Site."""
-    contexts = []
-
-    def open_():
-        context = browser.new_context(base_url=live_server.url, viewport=viewport, locale=browser_locale)
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        contexts.append(context)
-        return Site(context.new_page(), live_server.url)
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def token() -> str:

@@ -191,22 +191,6 @@ def assert_fits(site):
 # Fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def open_site(browser, live_server, viewport, browser_locale):
-    """Open another person's browser (a new context, its own cookies) as a checked Site."""
-    contexts = []
-
-    def open_():
-        context = browser.new_context(base_url=live_server.url, viewport=viewport, locale=browser_locale)
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        contexts.append(context)
-        return Site(context.new_page(), live_server.url)
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
 @pytest.fixture(scope="module")
 def paths(live_server):
     """The addresses of the demo forum and of its held session, read from the database
