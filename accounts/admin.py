@@ -10,7 +10,6 @@ from accounts import admin_bp as bp
 from accounts import services
 from accounts.choices import municipality_choices, organisation_choices, organisation_kind_choices
 from accounts.forms import (
-    ConfirmForm,
     DecisionForm,
     GrantRoleForm,
     MunicipalityForm,
@@ -30,7 +29,7 @@ from accounts.models import (
 )
 from core.audit import AuditEntry
 from core.extensions import db
-from core.forms import clean_text
+from core.forms import ConfirmForm, clean_text
 from core.permissions import role_required
 from core.roles import Role
 from core.urls import page_arg

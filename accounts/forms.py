@@ -12,9 +12,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from core.forms import Form
+from core.forms import Form, at_most, int_or_none, required
 from core.i18n import LANGUAGE_NAMES
 from core.roles import GRANTABLE_ROLES
 
@@ -22,15 +22,11 @@ PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 
 
-def _required():
-    return DataRequired(message=_l("This field is required."))
-
-
 def _password_field(label):
     return PasswordField(
         label,
         validators=[
-            _required(),
+            required(),
             Length(
                 min=PASSWORD_MIN,
                 max=PASSWORD_MAX,
@@ -40,22 +36,12 @@ def _password_field(label):
     )
 
 
-def _int_or_none(value):
-    """Coerce a select value to an int, or an empty one to ``None``.
-
-    Raises ``ValueError`` for anything else, which WTForms reports as an invalid choice.
-    """
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
 def _email_field():
     return EmailField(
         _l("Email"),
         validators=[
-            _required(),
-            Length(max=254, message=_l("At most %(max)d characters.")),
+            required(),
+            at_most(254),
             Email(message=_l("Enter a valid email address.")),
         ],
     )
@@ -69,16 +55,16 @@ class RegisterForm(Form):
     email = _email_field()
     display_name = StringField(
         _l("Display name"),
-        validators=[_required(), Length(min=2, max=80, message=_l("Between %(min)d and %(max)d characters."))],
+        validators=[required(), Length(min=2, max=80, message=_l("Between %(min)d and %(max)d characters."))],
         description=_l("Shown beside what you write. It need not be your full name."),
     )
     password = _password_field(_l("Password"))
     confirm = PasswordField(
         _l("Repeat the password"),
-        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+        validators=[required(), EqualTo("password", message=_l("The passwords do not match."))],
     )
     municipality = SelectField(
-        _l("Your municipality"), coerce=_int_or_none, validators=[Optional()], validate_choice=True
+        _l("Your municipality"), coerce=int_or_none, validators=[Optional()], validate_choice=True
     )
     consent = BooleanField(
         _l("I have read the privacy notice and agree that my participation is recorded as it describes."),
@@ -89,9 +75,7 @@ class RegisterForm(Form):
 
 class LoginForm(Form):
     email = _email_field()
-    password = PasswordField(
-        _l("Password"), validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))]
-    )
+    password = PasswordField(_l("Password"), validators=[required(), at_most(PASSWORD_MAX)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
 
@@ -99,33 +83,33 @@ class LoginForm(Form):
 class PasswordChangeForm(Form):
     current = PasswordField(
         _l("Current password"),
-        validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))],
+        validators=[required(), at_most(PASSWORD_MAX)],
     )
     password = _password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+        validators=[required(), EqualTo("password", message=_l("The passwords do not match."))],
     )
     submit = SubmitField(_l("Change password"))
 
 
 class ProfileForm(Form):
     display_name = RegisterForm.display_name
-    municipality = SelectField(_l("Your municipality"), coerce=_int_or_none, validators=[Optional()])
-    locale = SelectField(_l("Preferred language"), choices=_language_choices(), validators=[_required()])
+    municipality = SelectField(_l("Your municipality"), coerce=int_or_none, validators=[Optional()])
+    locale = SelectField(_l("Preferred language"), choices=_language_choices(), validators=[required()])
     submit = SubmitField(_l("Save profile"))
 
 
 class LanguageForm(Form):
-    lang = SelectField(_l("Language"), choices=_language_choices(), validators=[_required()])
+    lang = SelectField(_l("Language"), choices=_language_choices(), validators=[required()])
     submit = SubmitField(_l("Change language"))
 
 
 class StaffRequestForm(Form):
-    municipality = SelectField(_l("Municipality"), coerce=_int_or_none, validators=[_required()])
+    municipality = SelectField(_l("Municipality"), coerce=int_or_none, validators=[required()])
     position = StringField(
         _l("Position or unit"),
-        validators=[_required(), Length(max=120, message=_l("At most %(max)d characters."))],
+        validators=[required(), at_most(120)],
         description=_l("For example: Transparency unit, Community development office."),
     )
     submit = SubmitField(_l("Request verification"))
@@ -134,7 +118,7 @@ class StaffRequestForm(Form):
 class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Your password"),
-        validators=[_required(), Length(max=PASSWORD_MAX, message=_l("At most %(max)d characters."))],
+        validators=[required(), at_most(PASSWORD_MAX)],
     )
     confirm = BooleanField(
         _l("I understand that my name and email are removed and cannot be recovered."),
@@ -144,16 +128,16 @@ class DeleteAccountForm(Form):
 
 
 class MunicipalityForm(Form):
-    name = StringField(_l("Name"), validators=[_required(), Length(max=120, message=_l("At most %(max)d characters."))])
-    region = StringField(_l("Region"), validators=[Length(max=120, message=_l("At most %(max)d characters."))])
+    name = StringField(_l("Name"), validators=[required(), at_most(120)])
+    region = StringField(_l("Region"), validators=[at_most(120)])
     in_commission = BooleanField(_l("Member of the standing commission"))
     submit = SubmitField(_l("Save"))
 
 
 class OrganisationForm(Form):
-    name = StringField(_l("Name"), validators=[_required(), Length(max=160, message=_l("At most %(max)d characters."))])
-    acronym = StringField(_l("Acronym"), validators=[Length(max=30, message=_l("At most %(max)d characters."))])
-    kind = SelectField(_l("Kind"), validators=[_required()])
+    name = StringField(_l("Name"), validators=[required(), at_most(160)])
+    acronym = StringField(_l("Acronym"), validators=[at_most(30)])
+    kind = SelectField(_l("Kind"), validators=[required()])
     submit = SubmitField(_l("Save"))
 
 
@@ -163,24 +147,18 @@ def _end_not_before_start(form, field):
 
 
 class ProcessForm(Form):
-    title = StringField(
-        _l("Title"), validators=[_required(), Length(max=200, message=_l("At most %(max)d characters."))]
-    )
-    description = TextAreaField(
-        _l("Description"), validators=[Length(max=5000, message=_l("At most %(max)d characters."))]
-    )
+    title = StringField(_l("Title"), validators=[required(), at_most(200)])
+    description = TextAreaField(_l("Description"), validators=[at_most(5000)])
     starts_on = DateField(_l("Starts on"), validators=[InputRequired(message=_l("Enter a valid date."))])
     ends_on = DateField(
         _l("Ends on"), validators=[InputRequired(message=_l("Enter a valid date.")), _end_not_before_start]
     )
-    coordinator = SelectField(_l("Coordinator"), coerce=_int_or_none, validators=[Optional()])
+    coordinator = SelectField(_l("Coordinator"), coerce=int_or_none, validators=[Optional()])
     submit = SubmitField(_l("Save"))
 
 
 class PhaseForm(Form):
-    name = StringField(
-        _l("Phase name"), validators=[_required(), Length(max=160, message=_l("At most %(max)d characters."))]
-    )
+    name = StringField(_l("Phase name"), validators=[required(), at_most(160)])
     starts_on = DateField(_l("Starts on"), validators=[InputRequired(message=_l("Enter a valid date."))])
     ends_on = DateField(
         _l("Ends on"), validators=[InputRequired(message=_l("Enter a valid date.")), _end_not_before_start]
@@ -190,16 +168,12 @@ class PhaseForm(Form):
 
 class GrantRoleForm(Form):
     role = SelectField(
-        _l("Role"), choices=[SelectChoice(r.value, r.label) for r in GRANTABLE_ROLES], validators=[_required()]
+        _l("Role"), choices=[SelectChoice(r.value, r.label) for r in GRANTABLE_ROLES], validators=[required()]
     )
-    municipality = SelectField(_l("Municipality (for officials)"), coerce=_int_or_none, validators=[Optional()])
-    organisation = SelectField(_l("Organisation (for facilitators)"), coerce=_int_or_none, validators=[Optional()])
+    municipality = SelectField(_l("Municipality (for officials)"), coerce=int_or_none, validators=[Optional()])
+    organisation = SelectField(_l("Organisation (for facilitators)"), coerce=int_or_none, validators=[Optional()])
     submit = SubmitField(_l("Grant role"))
 
 
 class DecisionForm(Form):
-    note = StringField(_l("Note (optional)"), validators=[Length(max=500, message=_l("At most %(max)d characters."))])
-
-
-class ConfirmForm(Form):
-    """An empty form: a CSRF-protected button."""
+    note = StringField(_l("Note (optional)"), validators=[at_most(500)])

@@ -6,7 +6,9 @@ every submitted value before validation; tabs and line breaks stay.
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired, Length
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -28,3 +30,27 @@ class Form(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             filters = [*unbound_field.kwargs.get("filters", ()), strip_control]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+
+class ConfirmForm(Form):
+    """An empty form: a CSRF-protected button."""
+
+
+def required():
+    """The one "this field is required" validator, translated."""
+    return DataRequired(message=_l("This field is required."))
+
+
+def at_most(limit: int):
+    """A maximum length, with a translated message."""
+    return Length(max=limit, message=_l("At most %(max)d characters."))
+
+
+def int_or_none(value):
+    """Coerce a select value to an int, or an empty one to ``None``.
+
+    Raises ``ValueError`` for anything else, which WTForms reports as an invalid choice.
+    """
+    if value in (None, "", "None"):
+        return None
+    return int(value)

@@ -13,8 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, NumberRange, Optional
 
-from core.forms import Form
-from forums.forms import BODY_HINT, _at_most, _int_or_none
+from core.forms import Form, at_most, int_or_none
+from forums.forms import BODY_HINT
 from forums.meetings import Profile
 from forums.services import BODY_MAX
 
@@ -22,24 +22,24 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class MeetingForm(Form):
-    title = StringField(_l("Title"), validators=[DataRequired(message=_l("This field is required.")), _at_most(200)])
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("This field is required.")), at_most(200)])
     starts_at = DateTimeLocalField(
         _l("Starts"),
         format=DATETIME_FORMATS,
         validators=[InputRequired(message=_l("Enter a valid date and time."))],
     )
     ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMATS, validators=[Optional()])
-    place = StringField(_l("Place"), validators=[_at_most(300)], description=_l("Address and room, if in person."))
+    place = StringField(_l("Place"), validators=[at_most(300)], description=_l("Address and room, if in person."))
     online_url = StringField(
         _l("Online link"),
-        validators=[Optional(), _at_most(500), URL(message=_l("Enter a full web address (https://…)."))],
+        validators=[Optional(), at_most(500), URL(message=_l("Enter a full web address (https://…)."))],
     )
     capacity = IntegerField(
         _l("Capacity"),
         validators=[Optional(), NumberRange(min=1, max=100_000, message=_l("Between %(min)s and %(max)s."))],
         description=_l("Leave empty for no limit. When full, people join a waiting list."),
     )
-    agenda = TextAreaField(_l("Agenda"), validators=[_at_most(BODY_MAX)], description=BODY_HINT)
+    agenda = TextAreaField(_l("Agenda"), validators=[at_most(BODY_MAX)], description=BODY_HINT)
     submit = SubmitField(_l("Save"))
 
 
@@ -53,11 +53,11 @@ def profile_choices():
 
 
 class WalkInForm(Form):
-    name = StringField(_l("Name (optional)"), validators=[_at_most(120)])
+    name = StringField(_l("Name (optional)"), validators=[at_most(120)])
     profile = SelectField(
         _l("Profile"), choices=profile_choices(), validators=[DataRequired(message=_l("This field is required."))]
     )
-    municipality = SelectField(_l("Municipality"), coerce=_int_or_none, validators=[Optional()])
+    municipality = SelectField(_l("Municipality"), coerce=int_or_none, validators=[Optional()])
     consent = BooleanField(_l("Agrees to be recorded by name"))
     submit = SubmitField(_l("Add to the sign-in sheet"))
 
@@ -72,15 +72,15 @@ class HeadcountForm(Form):
 
 
 class RemarkForm(Form):
-    attendee = SelectField(_l("Said by"), coerce=_int_or_none, validators=[Optional()])
+    attendee = SelectField(_l("Said by"), coerce=int_or_none, validators=[Optional()])
     body = TextAreaField(
         _l("What was said"),
-        validators=[DataRequired(message=_l("This field is required.")), _at_most(BODY_MAX)],
+        validators=[DataRequired(message=_l("This field is required.")), at_most(BODY_MAX)],
     )
     submit = SubmitField(_l("Write down"))
 
 
 class MinutesForm(Form):
-    minutes = TextAreaField(_l("Minutes"), validators=[_at_most(50_000)], description=BODY_HINT)
+    minutes = TextAreaField(_l("Minutes"), validators=[at_most(50_000)], description=BODY_HINT)
     published = BooleanField(_l("Published: everyone who can see the forum can read them"))
     submit = SubmitField(_l("Save minutes"))

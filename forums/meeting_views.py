@@ -10,11 +10,11 @@ from wtforms import SelectChoice
 from accounts.choices import municipality_choices
 from accounts.models import User
 from core.extensions import db
+from core.forms import ConfirmForm
 from core.models import Contribution
 from core.urls import page_arg
 from forums import bp, services
 from forums import meeting_services as meetings
-from forums.forms import ConfirmForm
 from forums.meeting_forms import CheckInForm, HeadcountForm, MeetingForm, MinutesForm, RemarkForm, WalkInForm
 from forums.meetings import REMARK_SPACE, Attendee, Meeting, MeetingRegistration, RegistrationStatus
 from forums.services import ForumError

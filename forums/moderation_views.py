@@ -9,11 +9,12 @@ from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from core.extensions import db
+from core.forms import ConfirmForm
 from core.models import Contribution
 from core.security import is_safe_redirect
 from core.urls import page_arg
 from forums import bp, moderation
-from forums.forms import ConfirmForm, ReasonForm
+from forums.forms import ReasonForm
 from forums.meeting_services import meeting_path
 from forums.meetings import REMARK_SPACE, Meeting
 from forums.models import POST_SPACE, Post, Thread

@@ -9,14 +9,14 @@ from sqlalchemy.orm import joinedload
 from accounts.choices import municipality_choices
 from accounts.models import Process
 from core.extensions import db, limiter
-from core.forms import clean_text
+from core.forms import ConfirmForm, clean_text
 from core.models import Contribution
 from core.permissions import role_required
 from core.roles import Role
 from core.text import render_markdown, stored_html
 from core.urls import id_arg, page_arg
 from forums import bp, services
-from forums.forms import ConfirmForm, ForumEditForm, ForumForm, InviteForm, PostForm, StatusForm, ThreadForm
+from forums.forms import ForumEditForm, ForumForm, InviteForm, PostForm, StatusForm, ThreadForm
 from forums.meetings import REMARK_SPACE, Attendee, Meeting
 from forums.models import Forum, ForumKind, ForumMember, ForumStatus, Post, PostRevision, Thread
 from forums.services import ForumError
