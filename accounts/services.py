@@ -3,7 +3,7 @@ the request (or CLI command) commits."""
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from accounts.models import (
     Consent,
@@ -18,6 +18,8 @@ from core import audit
 from core.audit import AuditEntry
 from core.extensions import db
 from core.models import Contribution, utcnow
+from core.notifications import Notification
+from core.privacy import collect_sections, iso
 from core.roles import Role
 
 PRIVACY_NOTICE = "privacy_notice"
@@ -219,15 +221,12 @@ def delete_account(user: User) -> None:
     user.auth_token = f"deleted-{user.id}-{utcnow().timestamp()}"
     user.deleted_at = utcnow()
     user.role_assignments.clear()
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     for staff_request in db.session.scalars(
         select(StaffRequest).where(StaffRequest.user_id == user.id, StaffRequest.status == RequestStatus.PENDING.value)
     ):
         db.session.delete(staff_request)
     db.session.flush()
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def export_personal_data(user: User) -> dict:
@@ -238,28 +237,31 @@ def export_personal_data(user: User) -> dict:
         select(Contribution).where(Contribution.author_id == user.id).order_by(Contribution.id)
     )
     history = db.session.scalars(select(AuditEntry).where(AuditEntry.target_user_id == user.id).order_by(AuditEntry.id))
-    return {
+    notifications = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    )
+    data = {
         "account": {
             "id": user.id,
             "email": user.email,
             "display_name": user.display_name,
             "municipality": user.municipality.name if user.municipality else None,
             "preferred_language": user.locale,
-            "created_at": _iso(user.created_at),
-            "last_login_at": _iso(user.last_login_at),
+            "created_at": iso(user.created_at),
+            "last_login_at": iso(user.last_login_at),
         },
         "roles": [
-            {"role": a.role, "scope": a.scope_name or None, "granted_at": _iso(a.granted_at)}
+            {"role": a.role, "scope": a.scope_name or None, "granted_at": iso(a.granted_at)}
             for a in user.role_assignments
         ],
-        "consents": [{"document": c.document, "version": c.version, "given_at": _iso(c.given_at)} for c in consents],
+        "consents": [{"document": c.document, "version": c.version, "given_at": iso(c.given_at)} for c in consents],
         "staff_requests": [
             {
                 "municipality": r.municipality.name,
                 "position": r.position,
                 "status": r.status,
-                "created_at": _iso(r.created_at),
-                "decided_at": _iso(r.decided_at),
+                "created_at": iso(r.created_at),
+                "decided_at": iso(r.decided_at),
             }
             for r in requests
         ],
@@ -271,9 +273,12 @@ def export_personal_data(user: User) -> dict:
                 "section": c.section_key,
                 "channel": c.channel,
                 "text": c.body_source,
-                "created_at": _iso(c.created_at),
+                "created_at": iso(c.created_at),
             }
             for c in contributions
         ],
-        "account_history": [{"action": e.action, "at": _iso(e.created_at), "detail": e.detail} for e in history],
+        "account_history": [{"action": e.action, "at": iso(e.created_at), "detail": e.detail} for e in history],
+        "notifications": [{"text": n.text, "at": iso(n.created_at), "read_at": iso(n.read_at)} for n in notifications],
     }
+    data.update(collect_sections(user))
+    return data

@@ -208,3 +208,38 @@ def test_moderation_and_notification_pages_queries_do_not_grow(app, client, fact
             assert client.get(url).status_code == 200
         many.append(count_queries.count)
     assert few == many
+
+
+def test_data_download_includes_forum_participation(app, client, thread, personas):
+    import json
+
+    forum_id, thread_id = thread
+    _post_id, contribution_id = _first(app, thread_id)
+    login(client, personas["facilitator"])
+    created = client.post(f"/forums/{forum_id}/sessions/new", data={"title": "Sesión", "starts_at": "2017-05-01T18:00"})
+    meeting_id = int(created.location.rsplit("/", 1)[1])
+    client.post("/logout")
+    login(client, personas["staff"])
+    client.post(f"/forums/sessions/{meeting_id}/register")
+    client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": "Revisar"})
+    client.get(f"/forums/threads/{thread_id}")
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    client.post(f"/forums/sessions/{meeting_id}/checkin/{personas['staff'].id}", data={"checkin-consent": "y"})
+    client.post(f"/forums/sessions/{meeting_id}/edit", data={"title": "Sesión", "starts_at": "2017-05-02T18:00"})
+    client.post("/logout")
+    login(client, personas["staff"])
+    data = json.loads(client.get("/account/data.json").get_data(as_text=True))
+    forums = data["forums"]
+    assert len(forums["memberships"]) == 1 and forums["memberships"][0]["joined_at"]
+    assert forums["session_registrations"][0]["status"] == "registered"
+    assert forums["session_attendance"][0]["consent_to_be_named"] is True
+    assert forums["reports_made"][0]["reason"] == "Revisar"
+    assert forums["reading_positions"] == [{"thread": thread_id, "last_post_read": 2}]
+    assert "changed" in data["notifications"][0]["text"] or "cambió" in data["notifications"][0]["text"]
+    client.post("/account/delete", data={"password": "correct horse battery", "confirm": "y"})
+    with app.app_context():
+        assert (
+            db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == personas["staff"].id))
+            == 0
+        )
