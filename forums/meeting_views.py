@@ -16,7 +16,7 @@ from core.urls import page_arg
 from forums import bp, services
 from forums import meeting_services as meetings
 from forums.meeting_forms import CheckInForm, HeadcountForm, MeetingForm, MinutesForm, RemarkForm, WalkInForm
-from forums.meetings import REMARK_SPACE, Attendee, Meeting, MeetingRegistration, RegistrationStatus
+from forums.meetings import REMARK_SPACE, Attendee, Meeting, MeetingRegistration, MeetingStatus, RegistrationStatus
 from forums.services import ForumError
 from forums.views import INVALID, forum_or_404, managers_only
 
@@ -139,7 +139,7 @@ def meeting(meeting_id):
         meeting=meeting,
         forum=forum,
         registration=registration,
-        can_register=bool(member or manager) and meeting.status == "scheduled",
+        can_register=bool(member or manager) and meeting.status == MeetingStatus.SCHEDULED.value,
         can_manage=manager,
         attendance=meetings.attendance(meeting),
         attendees=attendees if manager else [a for a in attendees if a.consent],
@@ -206,7 +206,10 @@ def _sheet_forms(meeting, attendees):
 def _render_sheet(meeting, forum, status=200, **forms):
     registrations = db.session.scalars(
         select(MeetingRegistration)
-        .where(MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.status != "cancelled")
+        .where(
+            MeetingRegistration.meeting_id == meeting.id,
+            MeetingRegistration.status != RegistrationStatus.CANCELLED.value,
+        )
         .order_by(MeetingRegistration.status, MeetingRegistration.updated_at, MeetingRegistration.id)
     ).all()
     attendees = db.session.scalars(

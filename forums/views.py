@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from accounts.choices import municipality_choices
 from accounts.models import Process
-from core.extensions import db, limiter
+from core.extensions import db, limiter, login_manager
 from core.forms import ConfirmForm, clean_text
 from core.models import Contribution
 from core.permissions import role_required
@@ -220,8 +220,10 @@ def members(forum_id):
     form = InviteForm()
     manager = services.is_manager(current_user)
     if request.method == "POST":
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
         if not manager:
-            return role_required(Role.FACILITATOR, Role.ADMIN)(lambda: None)()
+            abort(403)
         if form.validate_on_submit():
             try:
                 services.invite(current_user, forum, form.email.data)
