@@ -1,6 +1,5 @@
 """People, roles, places and the co-creation process."""
 
-import enum
 import secrets
 from datetime import date, datetime
 
@@ -11,26 +10,18 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.enums import LabelledEnum
 from core.extensions import db
 from core.models import utcnow
 from core.roles import Role
 
 
-class OrganisationKind(enum.StrEnum):
+class OrganisationKind(LabelledEnum):
     """What an organisation is in the process."""
 
-    COORDINATOR = "coordinator"
-    CSO = "cso"
-    OTHER = "other"
-
-    @property
-    def label(self):
-        """The translated name of the kind."""
-        return {
-            OrganisationKind.COORDINATOR: _l("Coordinator"),
-            OrganisationKind.CSO: _l("Civil-society organisation"),
-            OrganisationKind.OTHER: _l("Other organisation"),
-        }[self]
+    COORDINATOR = "coordinator", _l("Coordinator")
+    CSO = "cso", _l("Civil-society organisation")
+    OTHER = "other", _l("Other organisation")
 
 
 class Municipality(db.Model):
@@ -223,21 +214,12 @@ class Consent(db.Model):
     given_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class RequestStatus(enum.StrEnum):
+class RequestStatus(LabelledEnum):
     """Where a staff verification request stands."""
 
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-    @property
-    def label(self):
-        """The translated status."""
-        return {
-            RequestStatus.PENDING: _l("Pending"),
-            RequestStatus.APPROVED: _l("Approved"),
-            RequestStatus.REJECTED: _l("Rejected"),
-        }[self]
+    PENDING = "pending", _l("Pending")
+    APPROVED = "approved", _l("Approved")
+    REJECTED = "rejected", _l("Rejected")
 
 
 class StaffRequest(db.Model):

@@ -5,7 +5,6 @@ In code a forum session is a *meeting*, so it is never mistaken for a database o
 session; the interface calls it "sesión".
 """
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import LabelledEnum
 from core.extensions import db
 from core.models import utcnow
 from core.text import stored_html
@@ -21,57 +21,29 @@ from core.text import stored_html
 REMARK_SPACE = "forum_session"
 
 
-class MeetingStatus(enum.StrEnum):
+class MeetingStatus(LabelledEnum):
     """Where a meeting stands."""
 
-    SCHEDULED = "scheduled"
-    HELD = "held"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self):
-        """The translated status."""
-        return {
-            MeetingStatus.SCHEDULED: _l("Scheduled"),
-            MeetingStatus.HELD: _l("Held"),
-            MeetingStatus.CANCELLED: _l("Cancelled"),
-        }[self]
+    SCHEDULED = "scheduled", _l("Scheduled")
+    HELD = "held", _l("Held")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-class RegistrationStatus(enum.StrEnum):
+class RegistrationStatus(LabelledEnum):
     """A place at a meeting, a place on its waiting list, or a cancelled registration."""
 
-    REGISTERED = "registered"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self):
-        """The translated status."""
-        return {
-            RegistrationStatus.REGISTERED: lazy_pgettext("registration status", "Registered"),
-            RegistrationStatus.WAITLISTED: _l("On the waiting list"),
-            RegistrationStatus.CANCELLED: _l("Cancelled"),
-        }[self]
+    REGISTERED = "registered", lazy_pgettext("registration status", "Registered")
+    WAITLISTED = "waitlisted", _l("On the waiting list")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-class Profile(enum.StrEnum):
+class Profile(LabelledEnum):
     """Who an attendee is, for attendance tallies."""
 
-    CITIZEN = "citizen"
-    OFFICIAL = "official"
-    CSO = "cso"
-    EXPERT = "expert"
-
-    @property
-    def label(self):
-        """The translated profile."""
-        return {
-            Profile.CITIZEN: _l("Citizen"),
-            Profile.OFFICIAL: _l("Municipal official"),
-            Profile.CSO: _l("Civil-society organisation"),
-            Profile.EXPERT: _l("Expert"),
-        }[self]
+    CITIZEN = "citizen", _l("Citizen")
+    OFFICIAL = "official", _l("Municipal official")
+    CSO = "cso", _l("Civil-society organisation")
+    EXPERT = "expert", _l("Expert")
 
 
 class Meeting(db.Model):

@@ -1,13 +1,13 @@
 """Forums, their members, threads and posts. The words people write live in the core
 :class:`~core.models.Contribution`; a post points at its contribution."""
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import LabelledEnum
 from core.extensions import db
 from core.models import Contribution, utcnow
 from core.text import stored_html
@@ -16,39 +16,21 @@ from core.text import stored_html
 POST_SPACE = "forum_thread"
 
 
-class ForumKind(enum.StrEnum):
+class ForumKind(LabelledEnum):
     """Who a forum is for."""
 
-    CITIZEN = "citizen"
-    STAFF = "staff"
-    EXPERT = "expert"
-
-    @property
-    def label(self):
-        """The translated kind."""
-        return {
-            ForumKind.CITIZEN: _l("Citizen forum"),
-            ForumKind.STAFF: _l("Staff forum"),
-            ForumKind.EXPERT: _l("Expert forum"),
-        }[self]
+    CITIZEN = "citizen", _l("Citizen forum")
+    STAFF = "staff", _l("Staff forum")
+    EXPERT = "expert", _l("Expert forum")
 
 
-class ForumStatus(enum.StrEnum):
+class ForumStatus(LabelledEnum):
     """Open forums take posts; closed ones are read-only; archived ones are read-only and
     listed apart."""
 
-    OPEN = "open"
-    CLOSED = "closed"
-    ARCHIVED = "archived"
-
-    @property
-    def label(self):
-        """The translated status."""
-        return {
-            ForumStatus.OPEN: _l("Open"),
-            ForumStatus.CLOSED: _l("Closed"),
-            ForumStatus.ARCHIVED: _l("Archived"),
-        }[self]
+    OPEN = "open", _l("Open")
+    CLOSED = "closed", _l("Closed")
+    ARCHIVED = "archived", _l("Archived")
 
 
 class Forum(db.Model):
