@@ -110,6 +110,13 @@ def cancel_meeting(meeting_id):
     return redirect(url_for("forums.meeting", meeting_id=meeting.id))
 
 
+def _sheet_attendees(meeting) -> list[Attendee]:
+    """The sign-in sheet in the order people arrived (the order remark choices number)."""
+    return db.session.scalars(
+        select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(Attendee.checked_in_at, Attendee.id)
+    ).all()
+
+
 def _remarks_query(meeting_ids):
     return (
         select(Contribution)
@@ -124,9 +131,7 @@ def meeting(meeting_id):
     meeting, forum, member = _meeting_or_404(meeting_id)
     manager = services.is_manager(current_user)
     registration = meetings.registration_of(current_user, meeting)
-    attendees = db.session.scalars(
-        select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(Attendee.checked_in_at, Attendee.id)
-    ).all()
+    attendees = _sheet_attendees(meeting)
     remarks = db.paginate(
         _remarks_query([meeting.id]),
         page=page_arg(),
@@ -190,20 +195,24 @@ def unregister_meeting(meeting_id):
 # The sign-in sheet --------------------------------------------------------------------
 
 
-def _sheet_forms(meeting, attendees):
-    walk_in = WalkInForm(prefix="walkin")
-    walk_in.municipality.choices = municipality_choices()
-    if walk_in.municipality.data is None and not walk_in.is_submitted():
-        walk_in.municipality.data = meeting.forum.municipality_id
-    remark = RemarkForm(prefix="remark")
-    remark.attendee.choices = [SelectChoice("", _("Unnamed attendee"))] + [
+def _walk_in_form(meeting) -> WalkInForm:
+    form = WalkInForm(prefix="walkin")
+    form.municipality.choices = municipality_choices()
+    if form.municipality.data is None and not form.is_submitted():
+        form.municipality.data = meeting.forum.municipality_id
+    return form
+
+
+def _remark_form(attendees) -> RemarkForm:
+    form = RemarkForm(prefix="remark")
+    form.attendee.choices = [SelectChoice("", _("Unnamed attendee"))] + [
         SelectChoice(a.id, a.full_name or _("Attendee %(number)s", number=i)) for i, a in enumerate(attendees, start=1)
     ]
-    headcount = HeadcountForm(prefix="headcount", headcount=meeting.headcount)
-    return walk_in, remark, headcount
+    return form
 
 
-def _render_sheet(meeting, forum, status=200, **forms):
+def _render_sheet(meeting, forum, status=200, attendees=None, walk_in=None, remark=None, headcount=None):
+    """The sign-in sheet page; a form that failed validation is passed in to show its errors."""
     registrations = db.session.scalars(
         select(MeetingRegistration)
         .where(
@@ -212,11 +221,7 @@ def _render_sheet(meeting, forum, status=200, **forms):
         )
         .order_by(MeetingRegistration.status, MeetingRegistration.updated_at, MeetingRegistration.id)
     ).all()
-    attendees = db.session.scalars(
-        select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(Attendee.checked_in_at, Attendee.id)
-    ).all()
-    walk_in, remark, headcount = _sheet_forms(meeting, attendees)
-    checked_in = {a.user_id for a in attendees if a.user_id}
+    attendees = _sheet_attendees(meeting) if attendees is None else attendees
     return (
         render_template(
             "forums/sheet.html",
@@ -224,12 +229,12 @@ def _render_sheet(meeting, forum, status=200, **forms):
             forum=forum,
             registrations=registrations,
             attendees=attendees,
-            checked_in=checked_in,
+            checked_in={a.user_id for a in attendees if a.user_id},
             attendance=meetings.attendance(meeting),
             check_in_form=CheckInForm(prefix="checkin", formdata=None),
-            walk_in_form=forms.get("walk_in", walk_in),
-            remark_form=forms.get("remark", remark),
-            headcount_form=forms.get("headcount", headcount),
+            walk_in_form=walk_in or _walk_in_form(meeting),
+            remark_form=remark or _remark_form(attendees),
+            headcount_form=headcount or HeadcountForm(prefix="headcount", headcount=meeting.headcount),
         ),
         status,
     )
@@ -268,8 +273,7 @@ def check_in(meeting_id, user_id):
 def add_walk_in(meeting_id):
     """Add someone without an account to the sign-in sheet."""
     meeting, forum, _member = _meeting_or_404(meeting_id)
-    attendees = db.session.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
-    walk_in, _remark, _headcount = _sheet_forms(meeting, attendees)
+    walk_in = _walk_in_form(meeting)
     if walk_in.validate_on_submit():
         try:
             meetings.add_walk_in(
@@ -310,8 +314,8 @@ def headcount(meeting_id):
 def add_remark(meeting_id):
     """Write down a remark said in the room."""
     meeting, forum, _member = _meeting_or_404(meeting_id)
-    attendees = db.session.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
-    _walk_in, remark, _headcount = _sheet_forms(meeting, attendees)
+    attendees = _sheet_attendees(meeting)
+    remark = _remark_form(attendees)
     if remark.validate_on_submit():
         try:
             meetings.add_remark(current_user, meeting, remark.attendee.data, remark.body.data)
@@ -320,7 +324,7 @@ def add_remark(meeting_id):
         else:
             flash(_("Remark written down."), "success")
             return redirect(url_for("forums.sheet", meeting_id=meeting.id))
-    return _render_sheet(meeting, forum, INVALID, remark=remark)
+    return _render_sheet(meeting, forum, INVALID, attendees=attendees, remark=remark)
 
 
 @bp.route("/sessions/<int:meeting_id>/minutes", methods=["GET", "POST"])
