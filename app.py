@@ -87,9 +87,11 @@ def _register_cli(app: Flask) -> None:
         """Load (or top up) the demo: places, the process and one account per role."""
         from accounts import demo as accounts_demo
         from forums import demo as forums_demo
+        from forums import workshop_demo
 
         logins = accounts_demo.load()
         forums_demo.load()
+        workshop_demo.load()
         ext.db.session.commit()
         click.echo("Demo loaded. Logins (email / password):")
         for role, email, password in logins:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
 
-from forums import meeting_views, moderation_views, privacy, views  # noqa: E402,F401  (register on import)
+from forums import board_views, meeting_views, moderation_views, privacy, views, workshop_views  # noqa: E402,F401  (register on import)

@@ -173,16 +173,23 @@ def _admit_from_waiting_list(meeting: Meeting) -> MeetingRegistration | None:
 
 
 # The sign-in sheet --------------------------------------------------------------------
+# A sheet belongs to a gathering: a meeting or a workshop (``SHEET_KEY`` names the
+# attendee column that points at it). Both are scheduled, then held at the first entry.
 
 
-def _mark_held(meeting: Meeting) -> None:
-    if meeting.status == MeetingStatus.CANCELLED.value:
+def sheet_filter(gathering):
+    """The condition selecting the attendees of ``gathering``."""
+    return getattr(Attendee, gathering.SHEET_KEY) == gathering.id
+
+
+def _mark_held(gathering) -> None:
+    if gathering.status == MeetingStatus.CANCELLED.value:
         raise ForumError(_l("This session was cancelled."))
-    meeting.status = MeetingStatus.HELD.value
+    gathering.status = MeetingStatus.HELD.value
 
 
-def profile_of(user: User, forum: Forum) -> Profile:
-    """The attendance profile an account counts under in ``forum``."""
+def profile_of(user: User) -> Profile:
+    """The attendance profile an account counts under."""
     if user.has_role(Role.STAFF):
         return Profile.OFFICIAL
     if user.has_role(Role.EXPERT):
@@ -192,69 +199,79 @@ def profile_of(user: User, forum: Forum) -> Profile:
     return Profile.CITIZEN
 
 
-def check_in(actor: User, meeting: Meeting, user: User, consent: bool) -> Attendee:
+def is_checked_in(gathering, user_id: int) -> bool:
+    """Whether the account is on the sheet of ``gathering``."""
+    return bool(db.session.scalar(select(Attendee.id).where(sheet_filter(gathering), Attendee.user_id == user_id)))
+
+
+def check_in(actor: User, gathering, user: User, consent: bool) -> Attendee:
     """Put an account on the sign-in sheet. Raises :class:`ForumError` if already there."""
-    _mark_held(meeting)
-    if db.session.scalar(select(Attendee.id).where(Attendee.meeting_id == meeting.id, Attendee.user_id == user.id)):
+    _mark_held(gathering)
+    if is_checked_in(gathering, user.id):
         raise ForumError(_l("This person is already checked in."))
     attendee = Attendee(
-        meeting_id=meeting.id,
         user_id=user.id,
-        profile=profile_of(user, meeting.forum).value,
+        profile=profile_of(user).value,
         municipality_id=user.municipality_id,
         consent=consent,
         added_by_id=actor.id,
+        **{gathering.SHEET_KEY: gathering.id},
     )
     db.session.add(attendee)
     db.session.flush()
     return attendee
 
 
-def add_walk_in(actor: User, meeting: Meeting, name: str, profile, municipality_id, consent: bool) -> Attendee:
+def add_walk_in(actor: User, gathering, name: str, profile, municipality_id, consent: bool) -> Attendee:
     """Put someone without an account on the sign-in sheet (the name is optional)."""
-    _mark_held(meeting)
+    _mark_held(gathering)
     attendee = Attendee(
-        meeting_id=meeting.id,
         name=(name or "").strip(),
         profile=Profile(profile).value,
         municipality_id=municipality_id,
         consent=consent,
         added_by_id=actor.id,
+        **{gathering.SHEET_KEY: gathering.id},
     )
     db.session.add(attendee)
     db.session.flush()
     return attendee
 
 
-def named_count(meeting: Meeting) -> int:
+def sheet_attendees(gathering) -> list[Attendee]:
+    """The sign-in sheet in the order people arrived (the order attendee choices number)."""
+    return db.session.scalars(
+        select(Attendee).where(sheet_filter(gathering)).order_by(Attendee.checked_in_at, Attendee.id)
+    ).all()
+
+
+def named_count(gathering) -> int:
     """How many people are on the sheet."""
-    return db.session.scalar(select(func.count(Attendee.id)).where(Attendee.meeting_id == meeting.id)) or 0
+    return db.session.scalar(select(func.count(Attendee.id)).where(sheet_filter(gathering))) or 0
 
 
-def set_headcount(meeting: Meeting, headcount: int | None) -> None:
+def set_headcount(gathering, headcount: int | None) -> None:
     """Record how many people were in the room. Raises :class:`ForumError` if fewer than
     the people on the sheet."""
-    if headcount is not None and headcount < named_count(meeting):
+    if headcount is not None and headcount < named_count(gathering):
         raise ForumError(_l("The headcount cannot be lower than the people on the sign-in sheet."))
     if headcount is not None:
-        _mark_held(meeting)
-    meeting.headcount = headcount
+        _mark_held(gathering)
+    gathering.headcount = headcount
 
 
-def attendance(meeting: Meeting) -> dict:
+def attendance(gathering) -> dict:
     """Distinct people on the sheet by profile, their total, and the room's headcount."""
     rows = db.session.execute(
-        select(Attendee.profile, func.count(Attendee.id))
-        .where(Attendee.meeting_id == meeting.id)
-        .group_by(Attendee.profile)
+        select(Attendee.profile, func.count(Attendee.id)).where(sheet_filter(gathering)).group_by(Attendee.profile)
     ).all()
     by_profile = {Profile(profile): count for profile, count in rows}
     named = sum(by_profile.values())
     return {
         "by_profile": [(profile, by_profile.get(profile, 0)) for profile in Profile],
         "named": named,
-        "total": max(named, meeting.headcount or 0),
-        "headcount": meeting.headcount,
+        "total": max(named, gathering.headcount or 0),
+        "headcount": gathering.headcount,
     }
 
 

@@ -16,7 +16,7 @@ from core.urls import page_arg
 from forums import bp, services
 from forums import meeting_services as meetings
 from forums.meeting_forms import CheckInForm, HeadcountForm, MeetingForm, MinutesForm, RemarkForm, WalkInForm
-from forums.meetings import REMARK_SPACE, Attendee, Meeting, MeetingRegistration, MeetingStatus, RegistrationStatus
+from forums.meetings import REMARK_SPACE, Meeting, MeetingRegistration, MeetingStatus, RegistrationStatus
 from forums.services import ForumError
 from forums.views import INVALID, forum_or_404, managers_only
 
@@ -110,13 +110,6 @@ def cancel_meeting(meeting_id):
     return redirect(url_for("forums.meeting", meeting_id=meeting.id))
 
 
-def _sheet_attendees(meeting) -> list[Attendee]:
-    """The sign-in sheet in the order people arrived (the order remark choices number)."""
-    return db.session.scalars(
-        select(Attendee).where(Attendee.meeting_id == meeting.id).order_by(Attendee.checked_in_at, Attendee.id)
-    ).all()
-
-
 def _remarks_query(meeting_ids):
     return (
         select(Contribution)
@@ -131,7 +124,7 @@ def meeting(meeting_id):
     meeting, forum, member = _meeting_or_404(meeting_id)
     manager = services.is_manager(current_user)
     registration = meetings.registration_of(current_user, meeting)
-    attendees = _sheet_attendees(meeting)
+    attendees = meetings.sheet_attendees(meeting)
     remarks = db.paginate(
         _remarks_query([meeting.id]),
         page=page_arg(),
@@ -221,17 +214,26 @@ def _render_sheet(meeting, forum, status=200, attendees=None, walk_in=None, rema
         )
         .order_by(MeetingRegistration.status, MeetingRegistration.updated_at, MeetingRegistration.id)
     ).all()
-    attendees = _sheet_attendees(meeting) if attendees is None else attendees
+    attendees = meetings.sheet_attendees(meeting) if attendees is None else attendees
     return (
         render_template(
             "forums/sheet.html",
-            meeting=meeting,
+            gathering=meeting,
             forum=forum,
-            registrations=registrations,
+            people=[(r.user, r.status_label) for r in registrations],
+            people_heading=_("Registered people"),
+            nobody=_("Nobody has registered."),
+            back=(url_for("forums.meeting", meeting_id=meeting.id), _("Back to the session")),
+            endpoints={
+                "check_in": "forums.check_in",
+                "walk_in": "forums.add_walk_in",
+                "headcount": "forums.headcount",
+                "remark": "forums.add_remark",
+            },
+            key={"meeting_id": meeting.id},
             attendees=attendees,
             checked_in={a.user_id for a in attendees if a.user_id},
             attendance=meetings.attendance(meeting),
-            check_in_form=CheckInForm(prefix="checkin", formdata=None),
             walk_in_form=walk_in or _walk_in_form(meeting),
             remark_form=remark or _remark_form(attendees),
             headcount_form=headcount or HeadcountForm(prefix="headcount", headcount=meeting.headcount),
@@ -314,7 +316,7 @@ def headcount(meeting_id):
 def add_remark(meeting_id):
     """Write down a remark said in the room."""
     meeting, forum, _member = _meeting_or_404(meeting_id)
-    attendees = _sheet_attendees(meeting)
+    attendees = meetings.sheet_attendees(meeting)
     remark = _remark_form(attendees)
     if remark.validate_on_submit():
         try:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.enums import LabelledEnum
@@ -51,6 +51,9 @@ class Meeting(db.Model):
 
     __tablename__ = "meetings"
     __table_args__ = (Index("ix_meetings_forum_starts", "forum_id", "starts_at"),)
+
+    #: The :class:`Attendee` column that points at a meeting.
+    SHEET_KEY = "meeting_id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
@@ -118,13 +121,19 @@ class MeetingRegistration(db.Model):
 
 
 class Attendee(db.Model):
-    """A person on a meeting's sign-in sheet: an account, or a walk-in without one."""
+    """A person on the sign-in sheet of a meeting or of a workshop: an account, or a
+    walk-in without one."""
 
     __tablename__ = "attendees"
-    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id"),
+        UniqueConstraint("workshop_id", "user_id"),
+        CheckConstraint("(meeting_id IS NULL) <> (workshop_id IS NULL)", name="one_gathering"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: A walk-in's name, if they gave one.
     name: Mapped[str] = mapped_column(String(120), default="")

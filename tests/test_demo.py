@@ -6,8 +6,20 @@ from accounts.models import Municipality, Organisation, Process, RequestStatus, 
 from core.extensions import db
 from core.models import Contribution
 from core.roles import Role
+from forums import board_services, meeting_services, workshop_services
 from forums.meetings import REMARK_SPACE, Attendee, Meeting
 from forums.models import Forum, Post, Thread
+from forums.workshops import (
+    Board,
+    Card,
+    Cluster,
+    Presentation,
+    Vote,
+    VotingRound,
+    Workshop,
+    WorkshopInvitation,
+    WorkshopKind,
+)
 from tests.conftest import login
 
 
@@ -73,3 +85,63 @@ def test_demo_is_complete_and_idempotent(app, runner, client):
 
     assert login(client, "admin@demo.cocrea.cl", "demo-admin-2016").status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def _workshop_counts():
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (
+            User,
+            Workshop,
+            WorkshopInvitation,
+            Presentation,
+            Board,
+            Card,
+            Cluster,
+            VotingRound,
+            Vote,
+            Attendee,
+            Contribution,
+        )
+    }
+
+
+def test_workshop_demo_is_complete_and_idempotent(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        workshops = db.session.scalars(select(Workshop).order_by(Workshop.starts_at)).all()
+        codesign = [w for w in workshops if w.kind == WorkshopKind.CODESIGN.value]
+        expert = [w for w in workshops if w.kind == WorkshopKind.EXPERT.value]
+        assert (len(codesign), len(expert)) == (3, 3)
+        for workshop in workshops:
+            assert meeting_services.named_count(workshop) > 0, workshop.title
+            assert workshop.status == "held" and workshop.headcount >= meeting_services.named_count(workshop)
+            assert any(i.role == "facilitator" for i in workshop_services.invitations(workshop))
+        for workshop in expert:
+            assert len(workshop_services.presentations(workshop)) >= 2, workshop.title
+            (board,) = board_services.boards_of(workshop)
+            assert 10 <= len(db.session.scalars(board_services.cards_query(board)).all()) <= 20
+            sheet = meeting_services.sheet_attendees(workshop)
+            assert any(a.user_id is None and a.profile == "expert" for a in sheet), "an expert walk-in"
+        assert [len(board_services.boards_of(w)) for w in codesign] == [2, 1, 1]
+        for workshop in codesign:
+            sheet = meeting_services.sheet_attendees(workshop)
+            assert any(a.user_id for a in sheet) and any(a.user_id is None for a in sheet)
+            assert {a.consent for a in sheet if a.user_id} == {True, False}
+            for board in board_services.boards_of(workshop):
+                cards = db.session.scalars(board_services.cards_query(board)).all()
+                assert 25 <= len(cards) <= 40, board.title
+                assert {c.column_id for c in cards} == {c.id for c in board_services.columns(board)}
+                assert len(board_services.clusters(board)) >= 2
+                assert sum(1 for c in cards if c.cluster_id) >= 4
+                assert any(c.contribution.attendee_id for c in cards), "cards written down for walk-ins"
+                voting = board_services.current_round(board)
+                assert voting is not None and not voting.is_open
+                assert (voting.dots_per_participant, voting.max_per_card) == (3, 1)
+                assert board_services.voters(voting) > 0 and sum(c.dots for c in cards) > 0
+                assert board.is_open == (workshop is codesign[-1]), board.title
+        counts = _workshop_counts()
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        assert _workshop_counts() == counts

@@ -57,6 +57,12 @@ def writers(status):
     }
 
 
+def participants(status):
+    """Invited participants (the citizen) and facilitators take part on the workshop's
+    board; other signed-in people are sent back to it with the reason (303)."""
+    return writers(status)
+
+
 MATRIX = [
     ("GET", "/", everyone(200)),
     ("GET", "/privacy", everyone(200)),
@@ -163,6 +169,56 @@ MATRIX = [
     ("POST", "/forums/moderation/contributions/{contribution}/dismiss", only(302, "facilitator", "admin")),
     ("POST", "/forums/moderation/users/{user}/block", only(302, "facilitator", "admin")),
     ("POST", "/forums/moderation/users/{user}/unblock", only(302, "facilitator", "admin")),
+    # Workshops: {workshop} is a co-design workshop whose invited participant is the
+    # citizen; its {board} has the citizen's {card} (with one of the citizen's dots in an
+    # open round), a {cluster} and an empty {column}. {expert_workshop} has {presentation}.
+    ("GET", "/forums/workshops", everyone(200)),
+    ("GET", "/forums/workshops/new", only(200, "facilitator", "admin")),
+    ("POST", "/forums/workshops/new", only(422, "facilitator", "admin")),
+    ("GET", "/forums/workshops/{workshop}", everyone(200)),
+    ("GET", "/forums/workshops/{workshop}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/forums/workshops/{workshop}/edit", only(422, "facilitator", "admin")),
+    ("GET", "/forums/workshops/{workshop}/participants", only(200, "facilitator", "admin")),
+    ("POST", "/forums/workshops/{workshop}/participants", only(422, "facilitator", "admin")),
+    ("POST", "/forums/workshops/{workshop}/participants/{invitation}/remove", only(302, "facilitator", "admin")),
+    ("GET", "/forums/workshops/{workshop}/sheet", only(200, "facilitator", "admin")),
+    ("POST", "/forums/workshops/{workshop}/checkin/{user}", only(302, "facilitator", "admin")),
+    ("POST", "/forums/workshops/{workshop}/walk-ins", only(422, "facilitator", "admin")),
+    ("POST", "/forums/workshops/{workshop}/headcount", only(302, "facilitator", "admin")),
+    ("GET", "/forums/workshops/{expert_workshop}/presentations/new", only(200, "facilitator", "admin")),
+    ("POST", "/forums/workshops/{expert_workshop}/presentations/new", only(422, "facilitator", "admin")),
+    ("GET", "/forums/presentations/{presentation}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/forums/presentations/{presentation}/edit", only(302, "facilitator", "admin")),
+    ("POST", "/forums/presentations/{presentation}/delete", only(302, "facilitator", "admin")),
+    ("POST", "/forums/workshops/{workshop}/boards", only(422, "facilitator", "admin")),
+    ("GET", "/forums/boards/{board}", everyone(200)),
+    ("GET", "/forums/boards/{board}/present", everyone(200)),
+    ("GET", "/forums/boards/{board}/changes", everyone(200)),
+    ("GET", "/forums/boards/{board}/export.csv", only(200, "facilitator", "admin")),
+    ("GET", "/forums/boards/{board}/export.md", only(200, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/columns/{column}/cards", participants(422)),
+    ("GET", "/forums/cards/{card}/edit", only(200, "citizen")),
+    ("POST", "/forums/cards/{card}/edit", only(302, "citizen")),
+    ("POST", "/forums/cards/{card}/delete", only(302, "citizen", "facilitator", "admin")),
+    # Moving needs a target: facilitators are sent back with the reason.
+    ("POST", "/forums/cards/{card}/move", only(303, "facilitator", "admin")),
+    # Only invited participants vote: facilitators run the vote.
+    ("POST", "/forums/cards/{card}/vote", {**signed_in(303), "citizen": 302}),
+    ("POST", "/forums/cards/{card}/unvote", {**signed_in(303), "citizen": 302}),
+    # Adding, renaming and clustering need a name: facilitators are sent back with the reason.
+    ("POST", "/forums/boards/{board}/columns", only(303, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/columns/{column}/rename", only(303, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/columns/{column}/left", only(302, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/columns/{column}/right", only(302, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/columns/{column}/delete", only(302, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/columns/{column}/clusters", only(303, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/clusters/{cluster}/rename", only(303, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/clusters/{cluster}/dissolve", only(302, "facilitator", "admin")),
+    # A round is already open (and the dots are missing): refused with the reason.
+    ("POST", "/forums/boards/{board}/round", only(303, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/round/close", only(302, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/lock", only(302, "facilitator", "admin")),
+    ("POST", "/forums/boards/{board}/unlock", only(302, "facilitator", "admin")),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),
@@ -218,6 +274,7 @@ def world(app, factory, places, personas):
         db.session.commit()
         meeting_id, staff_meeting_id = (m.id for m in meetings)
     ids = {
+        **_workshop_world(app, process_id, personas),
         "contribution": contribution_id,
         "staff_contribution": staff_contribution_id,
         "notification": notification_id,
@@ -239,6 +296,44 @@ def world(app, factory, places, personas):
         "request": request_id,
     }
     return personas, ids
+
+
+def _workshop_world(app, process_id, personas) -> dict:
+    """A co-design workshop with a board, and an expert workshop with a presentation."""
+    from datetime import datetime
+
+    from accounts.models import User
+    from forums import board_services, workshop_services
+    from forums.workshops import BoardColumn, Cluster
+
+    with app.app_context():
+        facilitator = db.session.get(User, personas["facilitator"].id)
+        citizen = db.session.get(User, personas["citizen"].id)
+        fields = {"starts_at": datetime(2017, 5, 10, 13), "ends_at": None, "place": "", "description": ""}
+        workshop = workshop_services.create(
+            facilitator, process_id=process_id, kind="codesign", title="Taller", **fields
+        )
+        expert = workshop_services.create(facilitator, process_id=process_id, kind="expert", title="Expertos", **fields)
+        presentation = workshop_services.save_presentation(expert, None, "Datos abiertos", "Expositora A", "", "")
+        invitation = workshop_services.invite(facilitator, workshop, citizen.email, "participant")
+        board = board_services.create_board(workshop, "Muro")
+        first, *_middle, last = board_services.columns(board)
+        card = board_services.add_card(citizen, board, invitation, first, "Una idea")
+        cluster = board_services.add_cluster(board, first, "Grupo")
+        board_services.open_round(board, 3, 2)
+        board_services.place_dot(citizen, board, invitation, card)
+        db.session.commit()
+        assert isinstance(last, BoardColumn) and isinstance(cluster, Cluster)
+        return {
+            "workshop": workshop.id,
+            "expert_workshop": expert.id,
+            "presentation": presentation.id,
+            "invitation": invitation.id,
+            "board": board.id,
+            "card": card.id,
+            "cluster": cluster.id,
+            "column": last.id,
+        }
 
 
 CASES = [

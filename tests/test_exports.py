@@ -1,0 +1,91 @@
+"""Downloads that leave the platform: cells that cannot run as formulas, pseudonyms
+instead of names, and the CSV response itself."""
+
+import csv
+import io
+import string
+
+import pytest
+
+from core.exports import csv_response, pseudonym, safe_cell
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["=SUM(A1:A9)", "+56 9 1234 5678", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "\ncmd", "|cmd", "=", "-"],
+)
+def test_safe_cell_defuses_formula_starts(value):
+    assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Hola", "Hola"),
+        ("", ""),
+        (None, ""),
+        ("a=b", "a=b"),
+        ("Ñuñoa - Santiago", "Ñuñoa - Santiago"),
+        ("'=ya escapada", "'=ya escapada"),
+        (42, "42"),
+        (0, "0"),
+        (3.5, "3.5"),
+        (True, "True"),
+    ],
+)
+def test_safe_cell_leaves_other_values_alone(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_pseudonym_is_stable_and_distinct(app):
+    with app.app_context():
+        label = pseudonym("user", 7)
+        assert label == pseudonym("user", 7)
+        assert label.startswith("P-") and len(label) == 12
+        assert set(label[2:]) <= set(string.hexdigits.lower())
+        assert pseudonym("attendee", 7) != label
+        assert pseudonym("user", 8) != label
+        labels = {pseudonym(kind, n) for kind in ("user", "attendee") for n in range(1, 201)}
+        assert len(labels) == 400
+        assert "123456" not in pseudonym("user", 123456)
+
+
+def test_pseudonym_depends_on_the_secret_key(app, monkeypatch):
+    with app.app_context():
+        before = pseudonym("user", 7), pseudonym("attendee", 7)
+        monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret")
+        after = pseudonym("user", 7), pseudonym("attendee", 7)
+        assert after[0] != before[0] and after[1] != before[1]
+        assert all(p.startswith("P-") and len(p) == 12 for p in after)
+        monkeypatch.setitem(app.config, "SECRET_KEY", "test-secret")
+        assert (pseudonym("user", 7), pseudonym("attendee", 7)) == before
+
+
+def test_csv_response_has_a_bom_crlf_lines_and_safe_cells(app):
+    rows = (row for row in [["Ana", '=HYPERLINK("http://x")', 3], ["Luis, hijo", None, 12], ["+56", "ok", 0]])
+    with app.test_request_context():
+        response = csv_response("aportes.csv", ["Nombre", "@Texto", "Puntos"], rows)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="aportes.csv"'
+    assert response.headers["Cache-Control"] == "no-store"
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())
+    text = raw.decode("utf-8")
+    assert text.startswith("\ufeffNombre,")
+    assert text.endswith("\r\n")
+    body = text[1:]
+    lines = body.split("\r\n")
+    assert lines[-1] == "" and len(lines) == 5
+    assert "\n" not in body.replace("\r\n", "")
+    assert lines[0] == "Nombre,'@Texto,Puntos"
+    assert lines[1] == 'Ana,"\'=HYPERLINK(""http://x"")",3'
+    assert lines[2] == '"Luis, hijo",,12'
+    assert lines[3] == "'+56,ok,0"
+    parsed = list(csv.reader(io.StringIO(body, newline="")))
+    assert parsed == [
+        ["Nombre", "'@Texto", "Puntos"],
+        ["Ana", '\'=HYPERLINK("http://x")', "3"],
+        ["Luis, hijo", "", "12"],
+        ["'+56", "ok", "0"],
+    ]

@@ -1,0 +1,382 @@
+"""Workshop and board pages over HTTP: scheduling, invitations, the sign-in sheet, cards,
+clusters, dot votes, locking, the live change feed, exports; fixed query counts."""
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import Contribution
+from forums.meetings import Attendee
+from forums.workshops import CARD_SPACE, Board, BoardColumn, Card, Cluster, Workshop
+from tests.conftest import login
+
+WORKSHOP = {"kind": "codesign", "title": "Taller de co-diseño 1", "starts_at": "2017-05-10T09:30", "place": "CPLT"}
+
+
+@pytest.fixture
+def workshop(app, client, factory, personas):
+    """A co-design workshop with a board; the citizen and the staff member are invited
+    participants. Leaves the client signed out."""
+    process = factory.process()
+    login(client, personas["facilitator"])
+    response = client.post("/forums/workshops/new", data={**WORKSHOP, "process_id": process})
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    workshop_id = int(response.location.rsplit("/", 1)[1])
+    for persona in ("citizen", "staff"):
+        invited = client.post(
+            f"/forums/workshops/{workshop_id}/participants",
+            data={"email": personas[persona].email, "role": "participant"},
+        )
+        assert invited.status_code == 302
+    response = client.post(f"/forums/workshops/{workshop_id}/boards", data={"title": "Muro de ideas"})
+    assert response.status_code == 302
+    board_id = int(response.location.rsplit("/", 1)[1])
+    client.post("/logout")
+    with app.app_context():
+        columns = db.session.scalars(
+            select(BoardColumn.id).where(BoardColumn.board_id == board_id).order_by(BoardColumn.position)
+        ).all()
+    return {"id": workshop_id, "board": board_id, "columns": columns}
+
+
+def _add(client, workshop, text, column=0, **extra):
+    column_id = workshop["columns"][column]
+    prefix = f"c{column_id}-"
+    data = {prefix + "body": text, **{prefix + k: v for k, v in extra.items()}}
+    return client.post(f"/forums/boards/{workshop['board']}/columns/{column_id}/cards", data=data)
+
+
+def _card_ids(app, board_id):
+    with app.app_context():
+        return db.session.scalars(
+            select(Card.id).where(Card.board_id == board_id, Card.deleted_at.is_(None)).order_by(Card.id)
+        ).all()
+
+
+def test_workshop_pages_show_details_and_boards(client, workshop, personas):
+    page = client.get(f"/forums/workshops/{workshop['id']}").get_data(as_text=True)
+    assert "Taller de co-diseño 1" in page and "Muro de ideas" in page
+    assert client.get("/forums/workshops").status_code == 200
+    board = client.get(f"/forums/boards/{workshop['board']}").get_data(as_text=True)
+    for column in ("Transparencia", "Participación y Colaboración", "Rendición de Cuentas", "Innovación", "Otro"):
+        assert column in board
+    # Visitors read the board but are not offered the card form.
+    assert "Agregar tarjeta" not in board
+
+
+def test_participant_adds_a_card_that_is_a_contribution(app, client, workshop, personas):
+    login(client, personas["citizen"])
+    response = _add(client, workshop, "Publicar las actas **en formato abierto**")
+    assert response.status_code == 302 and "#card-" in response.location
+    with app.app_context():
+        contribution = db.session.scalar(select(Contribution).where(Contribution.space_kind == CARD_SPACE))
+        assert contribution.space_id == workshop["board"]
+        assert contribution.section_key == "T"
+        assert contribution.author_id == personas["citizen"].id
+        assert "<strong>en formato abierto</strong>" in contribution.body_html
+    page = client.get(f"/forums/boards/{workshop['board']}").get_data(as_text=True)
+    assert "<strong>en formato abierto</strong>" in page and "Tuya" in page
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("   ", "obligatorio"), ("x" * 501, "500 caracteres"), ("x\x00" * 501, "500 caracteres")],
+)
+def test_bad_card_text_is_refused_and_kept(app, client, workshop, personas, text, message):
+    login(client, personas["citizen"])
+    response = _add(client, workshop, text)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page
+    if text.strip():
+        assert "x" * 300 in page
+    assert _card_ids(app, workshop["board"]) == []
+
+
+def test_not_invited_people_cannot_add_cards(app, client, workshop, personas):
+    for persona in ("expert", "staff_other"):
+        login(client, personas[persona])
+        response = _add(client, workshop, "Hola")
+        assert response.status_code == 303
+        page = client.get(response.location).get_data(as_text=True)
+        assert "Solo las personas invitadas" in page
+        client.post("/logout")
+    assert _card_ids(app, workshop["board"]) == []
+
+
+def test_locked_board_refuses_changes_with_a_message(app, client, workshop, personas):
+    login(client, personas["citizen"])
+    _add(client, workshop, "Antes del cierre")
+    card_id = _card_ids(app, workshop["board"])[0]
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    assert client.post(f"/forums/boards/{workshop['board']}/lock").status_code == 302
+    client.post("/logout")
+    login(client, personas["citizen"])
+    response = _add(client, workshop, "Después del cierre")
+    assert response.status_code == 303
+    assert "Este tablero está cerrado" in client.get(response.location).get_data(as_text=True)
+    assert client.post(f"/forums/cards/{card_id}/delete").status_code == 303
+    assert client.get(f"/forums/cards/{card_id}/edit").status_code == 303
+    assert _card_ids(app, workshop["board"]) == [card_id]
+
+
+def test_author_edits_and_deletes_own_card_only(app, client, workshop, personas):
+    login(client, personas["citizen"])
+    _add(client, workshop, "Primera versión")
+    card_id = _card_ids(app, workshop["board"])[0]
+    client.post("/logout")
+    login(client, personas["staff"])
+    assert client.get(f"/forums/cards/{card_id}/edit").status_code == 403
+    assert client.post(f"/forums/cards/{card_id}/delete").status_code == 403
+    client.post("/logout")
+    login(client, personas["citizen"])
+    assert client.post(f"/forums/cards/{card_id}/edit", data={"body": ""}).status_code == 422
+    assert client.post(f"/forums/cards/{card_id}/edit", data={"body": "Segunda versión"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Card, card_id).contribution.body_source == "Segunda versión"
+    assert client.post(f"/forums/cards/{card_id}/delete").status_code == 302
+    assert _card_ids(app, workshop["board"]) == []
+    assert client.get(f"/forums/cards/{card_id}/edit").status_code == 404
+
+
+def test_facilitator_clusters_moves_and_writes_for_an_attendee(app, client, workshop, personas):
+    login(client, personas["citizen"])
+    _add(client, workshop, "Idea uno")
+    _add(client, workshop, "Idea dos", column=1)
+    first, second = _card_ids(app, workshop["board"])
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    column = workshop["columns"][0]
+    assert (
+        client.post(
+            f"/forums/workshops/{workshop['id']}/walk-ins",
+            data={"walkin-name": "Vecina", "walkin-profile": "cso", "walkin-consent": "y"},
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        attendee = db.session.scalar(select(Attendee).where(Attendee.workshop_id == workshop["id"]))
+    assert _add(client, workshop, "Dicho en la sala", attendee=str(attendee.id)).status_code == 302
+    board = f"/forums/boards/{workshop['board']}"
+    assert client.post(f"{board}/columns/{column}/clusters", data={"title": "Actas"}).status_code == 302
+    with app.app_context():
+        cluster = db.session.scalar(select(Cluster).where(Cluster.board_id == workshop["board"]))
+    assert client.post(f"/forums/cards/{second}/move", data={"target": f"g{cluster.id}"}).status_code == 302
+    assert client.post(f"/forums/cards/{first}/move", data={"target": "g999999"}).status_code == 303
+    with app.app_context():
+        moved = db.session.get(Card, second)
+        assert (moved.column_id, moved.cluster_id) == (column, cluster.id)
+        assert moved.contribution.section_key == "T"
+        in_room = db.session.scalar(select(Contribution).where(Contribution.attendee_id == attendee.id))
+        assert in_room.channel == "in_person"
+    page = client.get(board).get_data(as_text=True)
+    assert "Actas" in page and "Vecina, en la sala" in page
+    assert client.post(f"{board}/clusters/{cluster.id}/rename", data={"title": "Actas y sesiones"}).status_code == 302
+    assert client.post(f"{board}/clusters/{cluster.id}/dissolve").status_code == 302
+    with app.app_context():
+        assert db.session.get(Card, second).cluster_id is None
+    # A column with cards cannot go; an empty one can.
+    assert client.post(f"{board}/columns/{column}/delete").status_code == 303
+    assert client.post(f"{board}/columns/{workshop['columns'][4]}/delete").status_code == 302
+    assert client.post(f"{board}/columns", data={"title": "Nueva"}).status_code == 302
+    assert client.post(f"{board}/columns/{column}/right").status_code == 302
+    with app.app_context():
+        titles = db.session.scalars(
+            select(BoardColumn.title).where(BoardColumn.board_id == workshop["board"]).order_by(BoardColumn.position)
+        ).all()
+    assert titles == ["Participación y Colaboración", "Transparencia", "Rendición de Cuentas", "Innovación", "Nueva"]
+
+
+def test_dot_vote_limits_and_results(app, client, workshop, personas):
+    login(client, personas["citizen"])
+    for text in ("Uno", "Dos", "Tres"):
+        _add(client, workshop, text)
+    cards = _card_ids(app, workshop["board"])
+    assert client.post(f"/forums/cards/{cards[0]}/vote").status_code == 303  # no round yet
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    board = f"/forums/boards/{workshop['board']}"
+    assert client.post(f"{board}/round", data={"dots": "0", "max_per_card": "1"}).status_code == 303
+    assert client.post(f"{board}/round", data={"dots": "2", "max_per_card": "1"}).status_code == 302
+    # Facilitators run the vote; they do not vote.
+    assert client.post(f"/forums/cards/{cards[0]}/vote").status_code == 303
+    client.post("/logout")
+    login(client, personas["citizen"])
+    assert client.post(f"/forums/cards/{cards[0]}/vote").status_code == 302
+    second = client.post(f"/forums/cards/{cards[0]}/vote")
+    assert second.status_code == 303
+    assert "Ya pusiste un punto en esta tarjeta" in client.get(second.location).get_data(as_text=True)
+    assert client.post(f"/forums/cards/{cards[1]}/vote").status_code == 302
+    third = client.post(f"/forums/cards/{cards[2]}/vote")
+    assert third.status_code == 303
+    assert "Ya usaste tus 2 puntos" in client.get(third.location).get_data(as_text=True)
+    assert client.post(f"/forums/cards/{cards[1]}/unvote").status_code == 302
+    assert client.post(f"/forums/cards/{cards[2]}/vote").status_code == 302
+    client.post("/logout")
+    login(client, personas["staff"])
+    assert client.post(f"/forums/cards/{cards[0]}/vote").status_code == 302
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    assert client.post(f"{board}/round/close").status_code == 302
+    with app.app_context():
+        dots = dict(db.session.execute(select(Card.id, Card.dots).where(Card.board_id == workshop["board"])).all())
+    assert dots == {cards[0]: 2, cards[1]: 0, cards[2]: 1}
+    page = client.get(board).get_data(as_text=True)
+    assert "2 personas votaron" in page
+
+
+def test_change_feed_returns_only_what_changed(app, client, workshop, personas):
+    feed = f"/forums/boards/{workshop['board']}/changes"
+    login(client, personas["citizen"])
+    start = client.get(feed).get_json()["version"]
+    assert client.get(f"{feed}?since={start}").get_json() == {"version": start}
+    _add(client, workshop, "Nueva idea")
+    _add(client, workshop, "Otra idea")
+    first, second = _card_ids(app, workshop["board"])
+    changes = client.get(f"{feed}?since={start + 1}").get_json()
+    assert changes["version"] == start + 2
+    assert [c["id"] for c in changes["cards"]] == [second]
+    assert "Otra idea" in changes["cards"][0]["html"] and changes["cards"][0]["place"].startswith("cards-c")
+    client.post(f"/forums/cards/{first}/delete")
+    changes = client.get(f"{feed}?since={start + 2}").get_json()
+    assert changes["cards"] == [{"id": first, "deleted": True}]
+    # A structural change (a cluster) sends the board's body again.
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    client.post(f"/forums/boards/{workshop['board']}/columns/{workshop['columns'][0]}/clusters", data={"title": "G"})
+    changes = client.get(f"{feed}?since={start + 3}").get_json()
+    assert "cards" not in changes and "Otra idea" in changes["body"] and ">G" in changes["body"]
+    present = client.get(f"{feed}?since=0&view=present").get_json()
+    assert "Otra idea" in present["body"] and "Mover" not in present["body"]
+    assert client.get(f"{feed}?since=abc").get_json()["body"]
+
+
+def test_exports_use_pseudonyms_unless_names_are_asked(app, client, workshop, personas):
+    login(client, personas["citizen"])
+    _add(client, workshop, '=HYPERLINK("http://x")')
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    response = client.get(f"/forums/boards/{workshop['board']}/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["Columna", "Grupo", "Tarjeta", "Participante"]
+    assert rows[1][0] == "Transparencia" and rows[1][2].startswith("'=")
+    assert rows[1][3].startswith("P-") and personas["citizen"].name not in response.get_data(as_text=True)
+    named = client.get(f"/forums/boards/{workshop['board']}/export.csv?names=1").get_data(as_text=True)
+    assert personas["citizen"].name in named
+    markdown = client.get(f"/forums/boards/{workshop['board']}/export.md")
+    text = markdown.get_data(as_text=True)
+    assert markdown.mimetype == "text/markdown" and "# Muro de ideas" in text and "## Transparencia" in text
+    assert personas["citizen"].name not in text
+
+
+def test_workshop_sheet_counts_attendance(app, client, workshop, personas):
+    login(client, personas["facilitator"])
+    sheet = f"/forums/workshops/{workshop['id']}"
+    assert client.get(f"{sheet}/sheet").status_code == 200
+    assert client.post(f"{sheet}/checkin/{personas['citizen'].id}", data={"checkin-consent": "y"}).status_code == 302
+    # Someone not invited who comes in is invited by the check-in.
+    assert client.post(f"{sheet}/checkin/{personas['expert'].id}").status_code == 302
+    client.post(f"{sheet}/walk-ins", data={"walkin-profile": "official"})
+    assert client.post(f"{sheet}/headcount", data={"headcount-headcount": "1"}).status_code == 422
+    assert client.post(f"{sheet}/headcount", data={"headcount-headcount": "9"}).status_code == 302
+    with app.app_context():
+        workshop_row = db.session.get(Workshop, workshop["id"])
+        assert workshop_row.status == "held" and workshop_row.headcount == 9
+        assert db.session.scalar(select(func.count(Attendee.id)).where(Attendee.workshop_id == workshop["id"])) == 3
+    client.post("/logout")
+    login(client, personas["expert"])
+    assert _add(client, workshop, "Aporte de experta").status_code == 302
+
+
+def test_presentations_only_on_expert_workshops(app, client, workshop, personas, factory):
+    login(client, personas["facilitator"])
+    assert client.get(f"/forums/workshops/{workshop['id']}/presentations/new").status_code == 404
+    process = factory.process()
+    response = client.post("/forums/workshops/new", data={**WORKSHOP, "kind": "expert", "process_id": process})
+    expert = int(response.location.rsplit("/", 1)[1])
+    data = {"title": "Datos abiertos municipales", "presenter": "Expositora A", "notes": "- punto **uno**"}
+    assert client.post(f"/forums/workshops/{expert}/presentations/new", data={"title": ""}).status_code == 422
+    assert client.post(f"/forums/workshops/{expert}/presentations/new", data=data).status_code == 302
+    page = client.get(f"/forums/workshops/{expert}").get_data(as_text=True)
+    assert "Datos abiertos municipales" in page and "<strong>uno</strong>" in page
+
+
+def _fill(app, board_id, start, cards, voters):
+    """Cards ``start`` … ``start + cards - 1`` written by ``voters`` new invited accounts
+    who each put a dot on some of them, in bulk."""
+    from accounts.models import User
+    from core.text import render_markdown
+    from forums.workshops import InvitationRole, Vote, VotingRound, WorkshopInvitation
+
+    with app.app_context():
+        board = db.session.get(Board, board_id)
+        column_ids = db.session.scalars(select(BoardColumn.id).where(BoardColumn.board_id == board_id)).all()
+        voting = db.session.scalar(select(VotingRound).where(VotingRound.board_id == board_id))
+        if voting is None:
+            voting = VotingRound(board_id=board_id, dots_per_participant=3)
+            db.session.add(voting)
+        people = [User(email=f"taller{start}-{n}@example.org", display_name=f"Participante {n}") for n in range(voters)]
+        db.session.add_all(people)
+        db.session.flush()
+        db.session.add_all(
+            WorkshopInvitation(workshop_id=board.workshop_id, user_id=u.id, role=InvitationRole.PARTICIPANT.value)
+            for u in people
+        )
+        for n in range(start, start + cards):
+            text = f"Tarjeta {n}"
+            author = people[n % voters]
+            contribution = Contribution(
+                space_kind=CARD_SPACE,
+                space_id=board_id,
+                author_id=author.id,
+                body_source=text,
+                body_html=render_markdown(text),
+            )
+            db.session.add(contribution)
+            db.session.flush()
+            card = Card(board_id=board_id, column_id=column_ids[n % len(column_ids)], contribution_id=contribution.id)
+            db.session.add(card)
+            db.session.flush()
+            if n % 2:
+                card.dots = 1
+                db.session.add(Vote(round_id=voting.id, card_id=card.id, user_id=author.id))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("persona", ["citizen", "facilitator"])
+def test_board_queries_do_not_grow_with_cards(app, client, workshop, personas, count_queries, persona):
+    """A board of 500 cards by 50 participants costs the queries of one with 5."""
+    login(client, personas[persona])
+    url = f"/forums/boards/{workshop['board']}"
+    _fill(app, workshop["board"], 0, 5, 5)
+    with count_queries as small:
+        assert client.get(url).status_code == 200
+        assert client.get(f"{url}/present").status_code == 200
+        assert client.get(f"{url}/changes?since=0").status_code == 200
+    _fill(app, workshop["board"], 5, 495, 45)
+    with count_queries as large:
+        page = client.get(url)
+        assert page.status_code == 200
+        assert client.get(f"{url}/present").status_code == 200
+        assert client.get(f"{url}/changes?since=0").status_code == 200
+    assert "Tarjeta 499" in page.get_data(as_text=True)
+    assert large.count == small.count, large.statements
+
+
+def test_change_feed_is_constant_when_nothing_changed(app, client, workshop, personas, count_queries):
+    login(client, personas["citizen"])
+    url = f"/forums/boards/{workshop['board']}/changes"
+    _fill(app, workshop["board"], 0, 5, 5)
+    with app.app_context():
+        version = db.session.get(Board, workshop["board"]).version
+    with count_queries as small:
+        assert client.get(f"{url}?since={version}").get_json() == {"version": version}
+    _fill(app, workshop["board"], 5, 495, 45)
+    with count_queries as large:
+        assert client.get(f"{url}?since={version}").get_json() == {"version": version}
+    assert large.count == small.count <= 3, large.statements
