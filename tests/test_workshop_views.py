@@ -78,7 +78,7 @@ def test_participant_adds_a_card_that_is_a_contribution(app, client, workshop, p
         assert contribution.author_id == personas["citizen"].id
         assert "<strong>en formato abierto</strong>" in contribution.body_html
     page = client.get(f"/forums/boards/{workshop['board']}").get_data(as_text=True)
-    assert "<strong>en formato abierto</strong>" in page and "Tuya" in page
+    assert "<strong>en formato abierto</strong>" in page and "Suya" in page
 
 
 @pytest.mark.parametrize(
@@ -209,11 +209,11 @@ def test_dot_vote_limits_and_results(app, client, workshop, personas):
     assert client.post(f"/forums/cards/{cards[0]}/vote").status_code == 302
     second = client.post(f"/forums/cards/{cards[0]}/vote")
     assert second.status_code == 303
-    assert "Ya pusiste un punto en esta tarjeta" in client.get(second.location).get_data(as_text=True)
+    assert "Ya puso un punto en esta tarjeta" in client.get(second.location).get_data(as_text=True)
     assert client.post(f"/forums/cards/{cards[1]}/vote").status_code == 302
     third = client.post(f"/forums/cards/{cards[2]}/vote")
     assert third.status_code == 303
-    assert "Ya usaste tus 2 puntos" in client.get(third.location).get_data(as_text=True)
+    assert "Ya usó sus 2 puntos" in client.get(third.location).get_data(as_text=True)
     assert client.post(f"/forums/cards/{cards[1]}/unvote").status_code == 302
     assert client.post(f"/forums/cards/{cards[2]}/vote").status_code == 302
     client.post("/logout")

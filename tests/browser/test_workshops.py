@@ -1,0 +1,258 @@
+"""Workshop boards in the browser: a facilitator sets up a workshop and its board; two
+participants in two browsers see each other's cards appear without reloading; the
+facilitator clusters cards and runs a dot vote; the presenter view follows live; the board
+works by keyboard alone and on a phone; axe passes on every page visited.
+
+The live database is shared by the session: every test makes its own accounts and
+workshop and finds them by unique titles.
+"""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import SPANISH, Site
+
+pytestmark = [
+    pytest.mark.browser,
+    # sqlite_only: drives the UI; the database engine is covered by the rest of the suite,
+    # and one engine keeps make test fast.
+    pytest.mark.sqlite_only,
+]
+
+FACILITATOR = ("facilitadora@demo.cocrea.cl", "demo-facilita-2016")
+#: Live updates arrive within about five seconds (the page asks every three).
+LIVE_MS = 8_000
+
+# The Spanish catalogue's wording, written out so that the tests notice a change.
+WORKSHOPS_SPANISH = {
+    "Add a dot": "Poner un punto",
+    "Add card": "Agregar tarjeta",
+    "Board created.": "Tablero creado.",
+    "Board title": "Título del tablero",
+    "Card": "Tarjeta",
+    "Close the vote": "Cerrar la votación",
+    "Column settings": "Opciones de la columna",
+    "Create board": "Crear tablero",
+    "Create cluster": "Crear grupo",
+    "Dots": "Puntos",
+    "Dots per participant": "Puntos por participante",
+    "Email of the person to invite": "Correo de la persona a invitar",
+    "Invitation sent.": "Invitación enviada.",
+    "Invitations": "Invitaciones",
+    "Invite": "Invitar",
+    "Kind": "Tipo",
+    "Move": "Mover",
+    "Move to": "Mover a",
+    "New cluster in this column": "Nuevo grupo en esta columna",
+    "Open a dot vote": "Abrir una votación por puntos",
+    "Open the vote": "Abrir la votación",
+    "Presenter view": "Vista para proyectar",
+    "Save": "Guardar",
+    "Schedule a workshop": "Programar un taller",
+    "Starts": "Comienza",
+    "Title": "Título",
+    "Transparency": "Transparencia",
+    "Workshop scheduled.": "Taller programado.",
+    "Workshops": "Talleres",
+    "You have %(left)s of your %(dots)s dots left.": "Le quedan %(left)s de sus %(dots)s puntos.",
+}
+
+
+def es(msgid: str, **values) -> str:
+    text = WORKSHOPS_SPANISH.get(msgid) or SPANISH[msgid]
+    return text % values if values else text
+
+
+def named(label: str, rest: str = ""):
+    """An accessible name "label: rest…", where ": rest" is visually hidden text (Chromium
+    puts a space before it: the hidden span is positioned, hence a block)."""
+    return re.compile(rf"^{re.escape(label)}\s*:\s*{re.escape(rest)}")
+
+
+def _column(site: Site, title: str):
+    return site.page.locator("section.board-column").filter(has=site.page.get_by_role("heading", name=title, level=2))
+
+
+def _mark(site: Site) -> None:
+    """Leave a mark in the page's window: it survives live updates, not a reload."""
+    site.page.evaluate("window.__sameDocument = true")
+
+
+def _still_same_document(site: Site) -> None:
+    assert site.page.evaluate("window.__sameDocument === true"), f"{site.page.url} was reloaded"
+
+
+def _setup(site: Site, invitees: list[str]) -> str:
+    """As the facilitator: schedule a workshop, invite people, start a board; returns the
+    board's path."""
+    title = f"Taller {uuid.uuid4().hex[:8]}"
+    site.login("es", *FACILITATOR)
+    site.visit("/forums/workshops")
+    site.click(site.page.locator("main").get_by_role("link", name=es("Schedule a workshop")))
+    site.page.get_by_label(es("Title"), exact=True).fill(title)
+    site.page.get_by_label(es("Starts"), exact=True).fill("2017-05-10T09:30")
+    site.click(site.page.locator("main").get_by_role("button", name=es("Save")))
+    expect(site.flash()).to_contain_text(es("Workshop scheduled."))
+    workshop_path = site.page.url.removeprefix(site.base_url)
+    site.click(site.page.locator("main").get_by_role("link", name=es("Invitations")))
+    for email in invitees:
+        site.page.get_by_label(es("Email of the person to invite"), exact=True).fill(email)
+        site.click(site.page.locator("main").get_by_role("button", name=es("Invite")))
+        expect(site.flash()).to_contain_text(es("Invitation sent."))
+    site.visit(workshop_path)
+    site.page.get_by_label(es("Board title"), exact=True).fill(f"Muro {title}")
+    site.click(site.page.locator("main").get_by_role("button", name=es("Create board")))
+    expect(site.flash()).to_contain_text(es("Board created."))
+    return site.page.url.removeprefix(site.base_url)
+
+
+def _add_card(site: Site, column: str, text: str) -> None:
+    section = _column(site, column)
+    section.get_by_label(es("Card"), exact=True).fill(text)
+    site.click(section.get_by_role("button", name=named(es("Add card"), column)))
+    expect(site.page.locator(".board-card", has_text=text)).to_be_visible()
+
+
+def test_two_participants_see_each_other_live_and_facilitator_clusters_and_votes(site, open_site):
+    ana, beto, projector = open_site(), open_site(), open_site()
+    first, second = ana.register("es"), beto.register("es")
+    board = _setup(site, [first.email, second.email])
+    transparency = es("Transparency")
+
+    for person in (ana, beto):
+        person.visit(board)
+        _mark(person)
+    projector.visit(board + "/present")
+    _mark(projector)
+
+    _add_card(ana, transparency, "Actas del concejo en formato abierto")
+    expect(beto.page.get_by_text("Actas del concejo en formato abierto")).to_be_visible(timeout=LIVE_MS)
+    _still_same_document(beto)
+    _mark(ana)  # Ana's page reloaded after her own card.
+    _add_card(beto, transparency, "Publicar el presupuesto por barrio")
+    expect(ana.page.get_by_text("Publicar el presupuesto por barrio")).to_be_visible(timeout=LIVE_MS)
+    _still_same_document(ana)
+    for text in ("Actas del concejo en formato abierto", "Publicar el presupuesto por barrio"):
+        expect(projector.page.get_by_text(text)).to_be_visible(timeout=LIVE_MS)
+    _still_same_document(projector)
+
+    # The facilitator groups the two cards in a named cluster.
+    site.visit(board)
+    column = _column(site, transparency)
+    column.locator("summary", has_text=es("Column settings")).click()
+    column.get_by_label(es("New cluster in this column"), exact=True).fill("Información pública")
+    site.click(column.get_by_role("button", name=es("Create cluster")))
+    for text in ("Actas del concejo", "Publicar el presupuesto"):
+        move = site.page.get_by_label(named(es("Move to"), text))
+        move.select_option(label=f"{transparency} › Información pública")
+        card = site.page.locator(".board-card", has_text=text)
+        site.click(card.get_by_role("button", name=named(es("Move"))))
+    cluster = projector.page.locator("section.cluster", has_text="Información pública")
+    expect(cluster.locator(".board-card")).to_have_count(2, timeout=LIVE_MS)
+    expect(ana.page.locator("section.cluster", has_text="Información pública").locator(".board-card")).to_have_count(
+        2, timeout=LIVE_MS
+    )
+
+    # A dot vote: two dots each.
+    site.page.locator("summary", has_text=es("Open a dot vote")).click()
+    site.page.get_by_label(es("Dots per participant"), exact=True).fill("2")
+    site.click(site.page.locator("main").get_by_role("button", name=es("Open the vote")))
+    vote = ana.page.get_by_role("button", name=named(es("Add a dot"), "Actas del concejo"))
+    expect(vote).to_be_visible(timeout=LIVE_MS)
+    _still_same_document(ana)
+    ana.click(vote)
+    expect(ana.page.get_by_text(es("You have %(left)s of your %(dots)s dots left.", left=1, dots=2))).to_be_visible()
+    beto.page.reload()
+    beto.check()
+    beto.click(beto.page.get_by_role("button", name=named(es("Add a dot"), "Actas del concejo")))
+    total = projector.page.locator("section.cluster", has_text="Información pública").locator("[data-cluster-total]")
+    expect(total).to_have_text("2", timeout=LIVE_MS)
+    card = projector.page.locator(".board-card", has_text="Actas del concejo")
+    expect(card.locator(".card-dots")).to_have_text(f"{es('Dots')}: 2")
+    _still_same_document(projector)
+    site.visit(board)
+    site.click(site.page.locator("main").get_by_role("button", name=es("Close the vote")))
+    expect(projector.page.get_by_text(re.compile("Votación cerrada"))).to_be_visible(timeout=LIVE_MS)
+    projector.check()  # the live page, as it is now, passes axe too
+
+
+def test_board_by_keyboard_alone(site, open_site):
+    """Add a card, move it with the move control, vote: keys only."""
+    participant = open_site()
+    person = participant.register("es")
+    board = _setup(site, [person.email])
+    page = site.page
+    keyboard = page.keyboard
+    transparency = es("Transparency")
+    site.visit(board)
+
+    # The facilitator adds a card: focus the card field, type, Tab to the button, Enter.
+    field = _column(site, transparency).get_by_label(es("Card"), exact=True)
+    field.focus()
+    keyboard.type("Tarjeta escrita con el teclado")
+    keyboard.press("Tab")
+    if page.evaluate("document.activeElement.tagName") == "SELECT":  # "said by", when people are on the sheet
+        keyboard.press("Tab")
+    expect(_column(site, transparency).get_by_role("button", name=named(es("Add card"), transparency))).to_be_focused()
+    with site.loads():
+        keyboard.press("Enter")
+    card = page.locator(".board-card", has_text="Tarjeta escrita con el teclado")
+    expect(card).to_be_visible()
+
+    # Move it to Innovation with the move control.
+    move = card.get_by_label(named(es("Move to")))
+    move.focus()
+    options = move.locator("option").all_text_contents()
+    target = options.index("Innovación")
+    current = options.index(transparency)
+    for _ in range(target - current):
+        keyboard.press("ArrowDown")
+    keyboard.press("Tab")
+    expect(card.get_by_role("button", name=named(es("Move")))).to_be_focused()
+    with site.loads():
+        keyboard.press("Enter")
+    moved = _column(site, "Innovación").locator(".board-card", has_text="Tarjeta escrita con el teclado")
+    expect(moved).to_be_visible()
+
+    # Open a vote by keyboard.
+    summary = page.locator("summary", has_text=es("Open a dot vote"))
+    summary.focus()
+    keyboard.press("Enter")
+    dots = page.get_by_label(es("Dots per participant"), exact=True)
+    dots.focus()
+    keyboard.press("Control+A")
+    keyboard.type("3")
+    page.get_by_role("button", name=es("Open the vote")).focus()
+    with site.loads():
+        keyboard.press("Enter")
+
+    # The participant votes with the keyboard.
+    participant.visit(board)
+    button = participant.page.get_by_role("button", name=named(es("Add a dot"), "Tarjeta escrita"))
+    button.focus()
+    with participant.loads():
+        participant.page.keyboard.press("Enter")
+    card = participant.page.locator(".board-card", has_text="Tarjeta escrita con el teclado")
+    expect(card.locator(".card-dots")).to_have_text(f"{es('Dots')}: 1")
+    left = es("You have %(left)s of your %(dots)s dots left.", left=2, dots=3)
+    expect(participant.page.get_by_text(left)).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 360, "height": 740}])
+def test_demo_workshop_pages_fit_a_phone(site, viewport):
+    """The demo's workshops, boards and presenter view at 360 px, signed in as the
+    facilitator (every control shown)."""
+    site.login("es", *FACILITATOR)
+    site.visit("/forums/workshops")
+    demo = site.page.locator("main ul.cards a", has_text=re.compile(r"^Taller de (co-diseño|expertos) \d:"))
+    expect(demo).to_have_count(6)
+    for href in demo.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+        site.visit(href)
+        assert site.page.evaluate("document.documentElement.scrollWidth") <= 360, site.page.url
+        boards = site.page.locator("#boards ~ ul a", has_text=re.compile("."))
+        for board in boards.evaluate_all("els => els.map(e => e.getAttribute('href'))")[:2]:
+            site.visit(board)
+            assert site.page.evaluate("document.documentElement.scrollWidth") <= 360, site.page.url
