@@ -226,9 +226,13 @@ MATRIX = [
 ]
 
 
+WORKSHOP_IDS = ("{workshop}", "{expert_workshop}", "{presentation}", "{invitation}", "{board}", "{card}", "{cluster}")
+
+
 @pytest.fixture
-def world(app, factory, places, personas):
-    """Personas plus one of everything a route can name by id."""
+def world(request, app, factory, places, personas):
+    """Personas plus one of everything a route can name by id (the workshops only for the
+    routes that name one: they are the costliest to build)."""
     from accounts.models import RoleAssignment
 
     process_id = factory.process()
@@ -273,8 +277,10 @@ def world(app, factory, places, personas):
         db.session.add_all(meetings)
         db.session.commit()
         meeting_id, staff_meeting_id = (m.id for m in meetings)
+    url = getattr(request.node, "callspec", None) and request.node.callspec.params.get("url", "")
+    needs_workshops = url and any(name in url for name in WORKSHOP_IDS)
     ids = {
-        **_workshop_world(app, process_id, personas),
+        **(_workshop_world(app, process_id, personas) if needs_workshops else {}),
         "contribution": contribution_id,
         "staff_contribution": staff_contribution_id,
         "notification": notification_id,
