@@ -254,7 +254,13 @@ def sheet(meeting_id):
 @managers_only
 def check_in(meeting_id, user_id):
     """Check a registered (or any) account in."""
-    meeting, forum, _member = _meeting_or_404(meeting_id)
+    meeting, _forum, _member = _meeting_or_404(meeting_id)
+    return check_in_account(meeting, user_id, url_for("forums.sheet", meeting_id=meeting.id))
+
+
+def check_in_account(gathering, user_id: int, sheet_url: str, after=None):
+    """Check the account ``user_id`` in at a meeting's or workshop's sheet, then run
+    ``after(user)`` (if given) and go back to ``sheet_url``."""
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
         abort(404)
@@ -262,12 +268,14 @@ def check_in(meeting_id, user_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        meetings.check_in(current_user, meeting, user, form.consent.data)
+        meetings.check_in(current_user, gathering, user, form.consent.data)
     except ForumError as error:
         flash(str(error), "error")
     else:
+        if after is not None:
+            after(user)
         flash(_("%(name)s is checked in.", name=user.public_name), "success")
-    return redirect(url_for("forums.sheet", meeting_id=meeting.id))
+    return redirect(sheet_url)
 
 
 @bp.post("/sessions/<int:meeting_id>/walk-ins")
@@ -299,16 +307,26 @@ def add_walk_in(meeting_id):
 def headcount(meeting_id):
     """Record how many people were in the room."""
     meeting, forum, _member = _meeting_or_404(meeting_id)
+    return save_headcount(
+        meeting,
+        url_for("forums.sheet", meeting_id=meeting.id),
+        lambda form: _render_sheet(meeting, forum, INVALID, headcount=form),
+    )
+
+
+def save_headcount(gathering, sheet_url: str, render_invalid):
+    """Record a meeting's or workshop's headcount; an invalid one is drawn again by
+    ``render_invalid(form)``."""
     form = HeadcountForm(prefix="headcount")
     if form.validate_on_submit():
         try:
-            meetings.set_headcount(meeting, form.headcount.data)
+            meetings.set_headcount(gathering, form.headcount.data)
         except ForumError as error:
             form.headcount.errors.append(str(error))
         else:
             flash(_("Headcount saved."), "success")
-            return redirect(url_for("forums.sheet", meeting_id=meeting.id))
-    return _render_sheet(meeting, forum, INVALID, headcount=form)
+            return redirect(sheet_url)
+    return render_invalid(form)
 
 
 @bp.post("/sessions/<int:meeting_id>/remarks")

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.choices import municipality_choices
-from accounts.models import Process, User
+from accounts.models import Process
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.urls import page_arg
@@ -19,8 +19,8 @@ from forums import board_services as boards
 from forums import bp, services
 from forums import meeting_services as sheets
 from forums import workshop_services as workshops
-from forums.meeting_forms import CheckInForm, HeadcountForm, WalkInForm
-from forums.meeting_views import _local
+from forums.meeting_forms import HeadcountForm, WalkInForm
+from forums.meeting_views import _local, check_in_account, save_headcount
 from forums.services import ForumError
 from forums.views import INVALID, managers_only
 from forums.workshop_forms import BoardForm, PresentationForm, WorkshopForm, WorkshopInviteForm
@@ -229,20 +229,12 @@ def workshop_sheet(workshop_id):
 def workshop_check_in(workshop_id, user_id):
     """Check an account in (someone not invited is invited: they are in the room)."""
     workshop = workshop_or_404(workshop_id)
-    user = db.session.get(User, user_id)
-    if user is None or user.deleted_at is not None:
-        abort(404)
-    form = CheckInForm(prefix="checkin")
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        sheets.check_in(current_user, workshop, user, form.consent.data)
-    except ForumError as error:
-        flash(str(error), "error")
-    else:
-        workshops.ensure_invited(current_user, workshop, user)
-        flash(_("%(name)s is checked in.", name=user.public_name), "success")
-    return redirect(url_for("forums.workshop_sheet", workshop_id=workshop.id))
+    return check_in_account(
+        workshop,
+        user_id,
+        url_for("forums.workshop_sheet", workshop_id=workshop.id),
+        after=lambda user: workshops.ensure_invited(current_user, workshop, user),
+    )
 
 
 @bp.post("/workshops/<int:workshop_id>/walk-ins")
@@ -270,16 +262,11 @@ def workshop_walk_in(workshop_id):
 def workshop_headcount(workshop_id):
     """Record how many people were in the room."""
     workshop = workshop_or_404(workshop_id)
-    form = HeadcountForm(prefix="headcount")
-    if form.validate_on_submit():
-        try:
-            sheets.set_headcount(workshop, form.headcount.data)
-        except ForumError as error:
-            form.headcount.errors.append(str(error))
-        else:
-            flash(_("Headcount saved."), "success")
-            return redirect(url_for("forums.workshop_sheet", workshop_id=workshop.id))
-    return _render_sheet(workshop, INVALID, headcount=form)
+    return save_headcount(
+        workshop,
+        url_for("forums.workshop_sheet", workshop_id=workshop.id),
+        lambda form: _render_sheet(workshop, INVALID, headcount=form),
+    )
 
 
 # Presentations ------------------------------------------------------------------------
