@@ -57,18 +57,13 @@ class BoardView:
 
     @cached_property
     def move_options(self) -> list[tuple[str, str]]:
-        options = []
-        for column in self.columns:
-            options.append((f"c{column.id}", column.title))
-            options += [(f"g{c.id}", f"{column.title} › {c.title}") for c in self.clusters if c.column_id == column.id]
-        return options
+        return move_options(self.columns, self.clusters)
 
     def clusters_of(self, column) -> list:
         return [c for c in self.clusters if c.column_id == column.id]
 
     def place(self, card: Card) -> str:
-        """The id of the list a card belongs in."""
-        return f"cards-g{card.cluster_id}" if card.cluster_id else f"cards-c{card.column_id}"
+        return place_of(card)
 
     def author(self, card: Card) -> str:
         """Who wrote a card, for facilitators: an account's name, or the attendee's."""
@@ -87,6 +82,20 @@ class BoardView:
 
     def can_delete(self, card: Card) -> bool:
         return boards.can_delete(current_user, self.board, card)
+
+
+def place_of(card: Card) -> str:
+    """The id of the list a card belongs in: its cluster's, or its column's."""
+    return f"cards-g{card.cluster_id}" if card.cluster_id else f"cards-c{card.column_id}"
+
+
+def move_options(columns, clusters) -> list[tuple[str, str]]:
+    """Where a card can go: each column (``c<id>``), then its clusters (``g<id>``)."""
+    options = []
+    for column in columns:
+        options.append((f"c{column.id}", column.title))
+        options += [(f"g{c.id}", f"{column.title} › {c.title}") for c in clusters if c.column_id == column.id]
+    return options
 
 
 def _board_or_404(board_id: int) -> Board:
@@ -117,8 +126,7 @@ def _grouped(cards) -> dict:
     """Cards by the id of the list they sit in."""
     grouped: dict[str, list] = {}
     for card in cards:
-        key = f"cards-g{card.cluster_id}" if card.cluster_id else f"cards-c{card.column_id}"
-        grouped.setdefault(key, []).append(card)
+        grouped.setdefault(place_of(card), []).append(card)
     return grouped
 
 
@@ -319,7 +327,7 @@ def move_card(card_id):
     """Move a card to a column or into a cluster."""
     card, board = _card_or_404(card_id)
     form = MoveForm()
-    form.target.choices = _view(board).move_options
+    form.target.choices = move_options(boards.columns(board), boards.clusters(board))
     if not form.validate_on_submit():
         return _refuse(board, _("Choose where to move the card."), card.id)
     kind, ident = form.target.data[0], int(form.target.data[1:])

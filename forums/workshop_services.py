@@ -111,13 +111,6 @@ def remove_invitation(invitation: WorkshopInvitation) -> None:
     db.session.flush()
 
 
-def can_take_part(user, workshop: Workshop, invitation: WorkshopInvitation | None) -> bool:
-    """Invited people and facilitators add cards (blocked accounts excepted)."""
-    if not (user and user.is_authenticated and user.is_active) or user.is_blocked:
-        return False
-    return invitation is not None or is_manager(user)
-
-
 # Presentations ------------------------------------------------------------------------
 
 

@@ -818,9 +818,9 @@ def test_invite_notifies_the_invited(app, wall):
 def test_invitations_and_taking_part(app, wall):
     with app.app_context():
         w = wall.load()
-        assert workshops.can_take_part(w.participant, w.workshop, w.invitation)
-        assert workshops.can_take_part(w.facilitator, w.workshop, None)
-        assert not workshops.can_take_part(w.outsider, w.workshop, None)
+        assert boards.card_error(w.participant, w.board, w.invitation) is None
+        assert boards.card_error(w.facilitator, w.board, None) is None
+        assert boards.card_error(w.outsider, w.board, None) is not None
         workshops.ensure_invited(w.facilitator, w.workshop, w.outsider)
         workshops.ensure_invited(w.facilitator, w.workshop, w.outsider)
         invitation = workshops.invitation_of(w.outsider, w.workshop)
