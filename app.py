@@ -12,6 +12,7 @@ from core.i18n import LANGUAGE_NAMES, select_locale
 from core.security import set_security_headers
 from core.transactions import commit_or_rollback
 from core.urls import IdConverter
+from core.visibility import seen
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -60,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "current_locale": str(get_locale() or "es"),
         }
 
+    app.add_template_global(seen, "seen")
     app.add_template_filter(format_number, "format_number")
     app.add_template_filter(format_date, "format_date")
     app.add_template_filter(format_datetime, "format_datetime")
@@ -86,8 +88,8 @@ def _register_cli(app: Flask) -> None:
     def demo_command():
         """Load (or top up) the demo: places, the process and one account per role."""
         from accounts import demo as accounts_demo
-        from forums import demo as forums_demo
-        from forums import workshop_demo
+        from forums.discussions import demo as forums_demo
+        from forums.workshops import demo as workshop_demo
 
         logins = accounts_demo.load()
         forums_demo.load()

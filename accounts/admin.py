@@ -29,12 +29,11 @@ from accounts.models import (
 )
 from core.audit import AuditEntry
 from core.extensions import db
-from core.forms import ConfirmForm, clean_text
+from core.forms import INVALID, ConfirmForm, clean_text
 from core.permissions import role_required
 from core.roles import Role
 from core.urls import page_arg
 
-INVALID = 422
 admin_only = role_required(Role.ADMIN)
 
 

@@ -12,7 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from core.forms import Form, at_most, int_or_none, required
 from core.i18n import LANGUAGE_NAMES
@@ -47,6 +47,26 @@ def _email_field():
     )
 
 
+class ExplicitlyChecked:
+    """The checkbox was ticked: the browser sent exactly the checkbox's value (``y``), and
+    nothing else counts as consent (WTForms' ``BooleanField`` alone reads any value but
+    ``false`` as ticked)."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.raw_data != ["y"]:
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+def _consent_field(label, message):
+    return BooleanField(label, validators=[ExplicitlyChecked(message)])
+
+
 def _language_choices():
     return [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()]
 
@@ -66,9 +86,9 @@ class RegisterForm(Form):
     municipality = SelectField(
         _l("Your municipality"), coerce=int_or_none, validators=[Optional()], validate_choice=True
     )
-    consent = BooleanField(
+    consent = _consent_field(
         _l("I have read the privacy notice and agree that my participation is recorded as it describes."),
-        validators=[InputRequired(message=_l("You must accept the privacy notice to register."))],
+        _l("You must accept the privacy notice to register."),
     )
     submit = SubmitField(_l("Create account"))
 
@@ -113,6 +133,14 @@ class StaffRequestForm(Form):
         description=_l("For example: Transparency unit, Community development office."),
     )
     submit = SubmitField(_l("Request verification"))
+
+
+class ConsentForm(Form):
+    consent = _consent_field(
+        _l("I have read the current privacy notice and agree that my participation is recorded as it describes."),
+        _l("Please tick the box to consent to the current privacy notice."),
+    )
+    submit = SubmitField(_l("I consent"))
 
 
 class DeleteAccountForm(Form):

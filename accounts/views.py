@@ -1,6 +1,5 @@
-"""Sign-up, sign-in, profile, password, language, privacy and verification requests."""
-
-import json
+"""Sign-up, sign-in, profile, password, language, privacy, consent and verification
+requests."""
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, refresh
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from accounts import bp, services
 from accounts.choices import municipality_choices
 from accounts.forms import (
+    ConsentForm,
     DeleteAccountForm,
     LanguageForm,
     LoginForm,
@@ -20,13 +20,33 @@ from accounts.forms import (
     StaffRequestForm,
 )
 from accounts.models import StaffRequest
-from core.extensions import db, limiter
+from core.extensions import account_key, db, limiter
+from core.forms import INVALID
 from core.i18n import LANGUAGE_COOKIE
 from core.notifications import Notification, mark_read
-from core.security import is_safe_redirect
+from core.privacy import readable, to_json
+from core.security import delete_remember_cookie, is_safe_redirect
 from core.urls import page_arg
 
-INVALID = 422
+#: Where a signed-in person who has not consented to the current privacy notice may still
+#: go: the notice, the consent page, signing out, the language switch, and their data
+#: (download it, delete the account). Everything else leads to the consent page.
+CONSENT_EXEMPT = frozenset(
+    {
+        "static",
+        "privacy_notice",
+        "accounts.consent",
+        "accounts.logout",
+        "accounts.set_language",
+        "accounts.privacy",
+        "accounts.download_data",
+        "accounts.data_page",
+        "accounts.delete_account",
+    }
+)
+#: The session remembers which notice version the signed-in account consented to, so
+#: the check costs one query per session and notice version, not one per request.
+CONSENT_SESSION_KEY = "_consented_notice"
 
 
 def _limit(name):
@@ -37,14 +57,69 @@ def _submitted_email():
     return "login:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
-def _account_key():
-    return f"account:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr
-
-
 def _start_session(user, remember=False):
-    """Renew the session (against fixation) and sign ``user`` in."""
+    """Renew the session (against fixation) and sign ``user`` in; note in the session
+    whether they consented to the current privacy notice, so the pages that follow need
+    not ask the database (see :func:`require_current_consent`)."""
     session.clear()
     login_user(user, remember=remember)
+    required = current_app.config["PRIVACY_NOTICE_VERSION"]
+    if services.accepted_notice_version(user.id) == required:
+        session[CONSENT_SESSION_KEY] = required
+
+
+def _end_session(response):
+    """Forget the session and delete the remember-me cookie on ``response``.
+
+    Flask-Login's ``logout_user`` only marks the cookie for deletion in the session, and
+    clearing the session (which we do, against fixation) drops that mark; so the cookie is
+    deleted here.
+    """
+    session.clear()
+    return delete_remember_cookie(response)
+
+
+def _set_language_cookie(response, code: str):
+    """Remember the interface language ``code`` in the ``lang`` cookie on ``response``:
+    HttpOnly always (no script reads it), Secure in production."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config.get("LANGUAGE_COOKIE_SECURE", False),
+    )
+    return response
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.before_app_request
+def require_current_consent():
+    """Send a signed-in person who has not consented to the current privacy notice to the
+    consent page (see :data:`CONSENT_EXEMPT` for where they may still go).
+
+    Anonymous visitors cost no query (there is no account to load); a signed-in person
+    costs one indexed query per session and notice version: the consented version is then
+    kept in the session.
+    """
+    if request.endpoint is None or request.endpoint in CONSENT_EXEMPT:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    required = current_app.config["PRIVACY_NOTICE_VERSION"]
+    if session.get(CONSENT_SESSION_KEY) == required:
+        return None
+    if services.accepted_notice_version(current_user.id) == required:
+        session[CONSENT_SESSION_KEY] = required
+        return None
+    target = request.full_path if request.method == "GET" and request.query_string else request.path
+    next_page = target if request.method == "GET" and is_safe_redirect(target) else None
+    return redirect(url_for("accounts.consent", next=next_page), 303)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -100,11 +175,14 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out and forget the session."""
+    """Sign out: forget the session, delete the remember-me cookie, and rotate the
+    account's login token so that a copied session or remember-me cookie no longer signs
+    anyone in (on any device)."""
+    services.end_sessions(current_user._get_current_object())
     logout_user()
-    session.clear()
+    response = _end_session(redirect(url_for("index")))
     flash(_("You are signed out."), "info")
-    return redirect(url_for("index"))
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -122,9 +200,7 @@ def profile():
         current_user.locale = form.locale.data
         refresh()  # the confirmation speaks the newly chosen language
         flash(_("Your profile is saved."), "success")
-        response = redirect(url_for("accounts.profile"))
-        response.set_cookie(LANGUAGE_COOKIE, form.locale.data, max_age=365 * 24 * 3600, samesite="Lax")
-        return response
+        return _set_language_cookie(redirect(url_for("accounts.profile")), form.locale.data)
     requests = db.session.scalars(
         select(StaffRequest).where(StaffRequest.user_id == current_user.id).order_by(StaffRequest.id.desc())
     ).all()
@@ -135,7 +211,7 @@ def profile():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_limit("RATELIMIT_PASSWORD_ADDRESS"), methods=["POST"])
-@limiter.limit(_limit("RATELIMIT_PASSWORD_ACCOUNT"), key_func=_account_key, methods=["POST"])
+@limiter.limit(_limit("RATELIMIT_PASSWORD_ACCOUNT"), key_func=account_key, methods=["POST"])
 def change_password():
     """Change one's password; the current one is asked for. Other sessions end."""
     form = PasswordChangeForm()
@@ -183,12 +259,48 @@ def privacy():
 @login_required
 def download_data():
     """All personal data held about the signed-in person, as a JSON download."""
-    payload = json.dumps(services.export_personal_data(current_user), ensure_ascii=False, indent=2)
+    payload = to_json(services.export_personal_data(current_user))
     return Response(
         payload,
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="my-data.json"', "Cache-Control": "no-store"},
     )
+
+
+@bp.get("/account/data")
+@login_required
+def data_page():
+    """All personal data held about the signed-in person, as a page to read: translated
+    labels, local times."""
+    sections = readable(services.export_personal_data(current_user))
+    return _no_store(Response(render_template("accounts/data.html", sections=sections)))
+
+
+@bp.route("/account/consent", methods=["GET", "POST"])
+@login_required
+def consent():
+    """Consent again when the privacy notice has changed since the last consent.
+
+    Without consent, a person can still read the notice, download their data, delete the
+    account or sign out; everything else leads back here.
+    """
+    required = current_app.config["PRIVACY_NOTICE_VERSION"]
+    target = request.args.get("next")
+    if not is_safe_redirect(target):
+        target = None
+    accepted = services.accepted_notice_version(current_user.id)
+    if accepted == required:
+        session[CONSENT_SESSION_KEY] = required
+        return redirect(target or url_for("accounts.profile"))
+    form = ConsentForm()
+    if form.validate_on_submit():
+        services.record_consent(current_user._get_current_object())
+        session[CONSENT_SESSION_KEY] = required
+        flash(_("Thank you. Your consent to the privacy notice is recorded."), "success")
+        return redirect(target or url_for("index"))
+    status = INVALID if form.errors else 200
+    page = render_template("accounts/consent.html", form=form, accepted=accepted, version=required)
+    return _no_store(Response(page, status=status))
 
 
 @bp.post("/account/delete")
@@ -200,9 +312,9 @@ def delete_account():
         if current_user.check_password(form.password.data):
             services.delete_account(current_user._get_current_object())
             logout_user()
-            session.clear()
+            response = _end_session(redirect(url_for("index")))
             flash(_("Your account has been deleted. What you contributed remains, without your name."), "info")
-            return redirect(url_for("index"))
+            return response
         form.password.errors.append(_("The password is not correct."))
     return render_template("accounts/privacy.html", form=form), INVALID
 
@@ -218,7 +330,7 @@ def set_language():
     if form.validate_on_submit():
         if current_user.is_authenticated:
             current_user.locale = form.lang.data
-        response.set_cookie(LANGUAGE_COOKIE, form.lang.data, max_age=365 * 24 * 3600, samesite="Lax")
+        _set_language_cookie(response, form.lang.data)
     return response
 
 

@@ -51,9 +51,14 @@ def load_config(app, test_config: dict | None) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=production,
         REMEMBER_COOKIE_DURATION=timedelta(days=30),
+        # The interface language cookie (``lang``): HttpOnly always, Secure in production.
+        LANGUAGE_COOKIE_SECURE=production,
+        # Sent on every response in production only (development and tests serve http).
+        STRICT_TRANSPORT_SECURITY="max-age=31536000; includeSubDomains" if production else None,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
-        PRIVACY_NOTICE_VERSION="2026-11",
+        # Changing the notice means a new version: everyone is asked to consent again.
+        PRIVACY_NOTICE_VERSION="2026-12",
         USERS_PER_PAGE=25,
         AUDIT_PER_PAGE=50,
         THREADS_PER_PAGE=20,

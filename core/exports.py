@@ -5,11 +5,19 @@ import csv
 import hashlib
 import hmac
 import io
+import re
 
 from flask import Response, current_app
 
 #: First characters a spreadsheet reads as the start of a formula (or of a DDE call).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
+
+#: A place where a spreadsheet may start a cell: the start of the text, or just after a
+#: separator that some reader splits on (',' or ';') or a line break; then the run of
+#: spaces and double quotes that a reader may trim (not tabs: a tab is itself a formula
+#: start, and not line breaks: each is a place of its own); then a formula start.
+#: The apostrophe goes right after the place, before the run.
+_UNSAFE_START = re.compile(r"(^|[,;\r\n])((?:[^\S\t\r\n]|\")*)(?=[=+\-@|\t])")
 
 
 def pseudonym(kind: str, ident: int) -> str:
@@ -21,9 +29,22 @@ def pseudonym(kind: str, ident: int) -> str:
 
 
 def safe_cell(value) -> str:
-    """``value`` as text a spreadsheet shows as text: a leading formula character gets an
-    apostrophe in front (OWASP's advice for CSV injection)."""
+    """``value`` as text that no spreadsheet runs as a formula, however it splits the line.
+
+    OWASP's advice for CSV injection is an apostrophe in front of a cell that starts with
+    a formula character (``= + - @``, tab, CR, LF, ``|``). That protects a reader that
+    splits the line where the file says. But a CSV is read by spreadsheets set up for
+    another separator: Excel in Chilean Spanish splits on ';', and ignores the quoting a
+    ',' file uses, so ``"Opinión;=HYPERLINK(…)"`` becomes a cell that starts with '='. So
+    every place inside the text where any reader could start a cell gets the same
+    treatment: the start, and just after each ',', ';', CR or LF, with the spaces and
+    double quotes a reader may trim skipped over. The apostrophe goes right after the
+    separator, so whatever the reader trims, the cell it sees starts with the apostrophe,
+    which spreadsheets show as text. Text that only contains those characters elsewhere
+    ("a=b", "Ñuñoa - Santiago") is left alone. Raises nothing.
+    """
     text = "" if value is None else str(value)
+    text = _UNSAFE_START.sub(lambda match: match.group(1) + "'" + match.group(2), text)
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
@@ -31,10 +52,13 @@ def safe_cell(value) -> str:
 
 def csv_response(filename: str, header: list[str], rows) -> Response:
     """A CSV download (UTF-8 with a byte-order mark, so spreadsheets read the accents)
-    with every cell made safe."""
+    with every cell made safe (:func:`safe_cell`) and quoted: with every field in quotes,
+    a reader that splits on ';' and honours quotes still sees a ',' cell as one field where
+    it can, and :func:`safe_cell` covers the places where it cannot. Raises nothing
+    (whatever iterating ``rows`` raises propagates)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])

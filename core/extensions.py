@@ -1,9 +1,10 @@
 """Extension singletons, bound to an application with ``init_app`` in ``app.create_app``."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -33,3 +34,8 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def account_key() -> str:
+    """Rate-limit key: the signed-in account, or the address for visitors."""
+    return f"account:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr

@@ -34,18 +34,24 @@ class Contribution(db.Model):
     __table_args__ = (
         Index("ix_contributions_space", "space_kind", "space_id"),
         Index("ix_contributions_author_id", "author_id"),
+        Index("ix_contributions_process_id", "process_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The kind of space (``forum_post``, ``board_card``, ``round_comment``, ...) and its id.
+    #: The process it belongs to, always (filled when it is made, whatever the space).
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    #: The kind of space and its id: a :class:`core.spaces.SpaceKind`, named after what
+    #: ``space_id`` points at (``thread``: a forum thread's posts; ``meeting``: remarks
+    #: written down at a forum session; ``board``: a workshop board's cards).
     space_kind: Mapped[str] = mapped_column(String(40))
     space_id: Mapped[int]
     #: The model section the contribution is about, when it is about one (``T.3``).
     section_key: Mapped[str | None] = mapped_column(String(40))
     #: The account that said it; empty for an in-person attendee without an account.
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    #: The attendee who said it in the room (sessions arrive with the forums issue).
-    attendee_id: Mapped[int | None]
+    #: The attendee who said it in the room (``forums.sheets``' table, named by string so
+    #: the core imports no floor above it).
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id", ondelete="SET NULL"))
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(String(20), default=Channel.ONLINE.value)
     body_source: Mapped[str] = mapped_column(Text)

@@ -6,7 +6,7 @@ from flask import abort
 from flask_login import current_user
 
 from core.extensions import login_manager
-from core.roles import Role
+from core.roles import MANAGER_ROLES, Role
 
 
 def has_role(role: Role, **scope) -> bool:
@@ -35,3 +35,12 @@ def role_required(*roles: Role):
         return wrapped
 
     return decorator
+
+
+def is_manager(user) -> bool:
+    """Whether ``user`` (signed in or not) holds one of the :data:`~core.roles.MANAGER_ROLES`."""
+    return bool(user and user.is_authenticated) and any(user.has_role(role) for role in MANAGER_ROLES)
+
+
+#: Facilitators and administrators only (the decorator twin of :func:`is_manager`).
+managers_only = role_required(*MANAGER_ROLES)

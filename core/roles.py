@@ -18,3 +18,6 @@ class Role(LabelledEnum):
 #: Roles that an administrator grants directly (staff is granted through the
 #: verification queue or by an administrator, scoped to a municipality).
 GRANTABLE_ROLES = (Role.STAFF, Role.FACILITATOR, Role.EXPERT, Role.ADMIN)
+
+#: Roles that run the process: they manage forums, sessions, workshops and moderation.
+MANAGER_ROLES = (Role.FACILITATOR, Role.ADMIN)

@@ -11,6 +11,7 @@ from functools import partial
 
 import bleach
 from bleach.linkifier import LinkifyFilter
+from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -75,3 +76,18 @@ def stored_html(html: str | None) -> Markup:
     :func:`render_markdown`.
     """
     return Markup(html or "")
+
+
+def checked_text(text: str | None, limit: int, error: type[Exception] = ValueError, empty=None, too_long=None) -> str:
+    """``text`` stripped, once it is not empty and at most ``limit`` characters.
+
+    Raises ``error`` (any exception class taking one message) with a translated message:
+    ``empty`` (default "Write something first.") or ``too_long``, a message with a
+    ``%(max)d`` placeholder (default "The text is too long: at most … characters.").
+    """
+    text = (text or "").strip()
+    if not text:
+        raise error(empty or _l("Write something first."))
+    if len(text) > limit:
+        raise error((too_long or _l("The text is too long: at most %(max)d characters.")) % {"max": limit})
+    return text

@@ -188,7 +188,7 @@ class Factory:
             return r.id
 
     def forum(self, kind="citizen", municipality_id=None, process_id=None, status="open", title=None) -> int:
-        from forums.models import Forum
+        from forums.discussions.models import Forum
 
         process_id = process_id or self.process()
         with self.app.app_context():
@@ -204,7 +204,7 @@ class Factory:
             return forum.id
 
     def member(self, forum_id: int, user_id: int) -> int:
-        from forums.models import Forum, ForumMember
+        from forums.discussions.models import Forum, ForumMember
 
         with self.app.app_context():
             member = ForumMember(forum_id=forum_id, user_id=user_id)
@@ -216,8 +216,9 @@ class Factory:
     def thread(self, forum_id: int, author_id: int, posts: int = 1, title=None, text="Mensaje número {n}") -> int:
         """A thread with ``posts`` posts by ``author_id``, written in bulk."""
         from core.models import Contribution
+        from core.spaces import SpaceKind
         from core.text import render_markdown
-        from forums.models import POST_SPACE, Forum, Post, Thread
+        from forums.discussions.models import Forum, Post, Thread
 
         with self.app.app_context():
             forum = db.session.get(Forum, forum_id)
@@ -232,7 +233,8 @@ class Factory:
                 body = text.format(n=n)
                 contributions.append(
                     Contribution(
-                        space_kind=POST_SPACE,
+                        process_id=forum.process_id,
+                        space_kind=SpaceKind.THREAD.value,
                         space_id=thread.id,
                         author_id=author_id,
                         municipality_id=forum.municipality_id,
@@ -253,6 +255,81 @@ class Factory:
             )
             db.session.commit()
             return thread.id
+
+    def meeting(self, forum_id: int, title="Sesión", starts_at=None, status="scheduled") -> int:
+        """A session of a forum (scheduled unless told otherwise)."""
+        from datetime import datetime
+
+        from forums.meetings.models import Meeting
+
+        with self.app.app_context():
+            meeting = Meeting(
+                forum_id=forum_id, title=title, starts_at=starts_at or datetime(2017, 4, 5, 21, 30), status=status
+            )
+            db.session.add(meeting)
+            db.session.commit()
+            return meeting.id
+
+    def remark(self, meeting_id: int, text="Dicho en la sala", attendee_id=None) -> int:
+        """A remark written down at a session, through the sheet's rule; returns the
+        contribution's id."""
+        from accounts.models import User
+        from core.spaces import SpaceKind
+        from forums.meetings.models import Meeting
+        from forums.sheets import services as sheets
+
+        with self.app.app_context():
+            meeting = db.session.get(Meeting, meeting_id)
+            actor = db.session.scalar(db.select(User).limit(1))
+            remark = sheets.add_remark(actor, meeting, SpaceKind.MEETING, attendee_id, text)
+            db.session.commit()
+            return remark.id
+
+    def workshop(self, process_id=None, kind="codesign", title=None, invite=()) -> int:
+        """A workshop; ``invite`` lists the accounts invited as participants."""
+        from datetime import datetime
+
+        from forums.workshops.models import Workshop, WorkshopInvitation
+
+        process_id = process_id or self.process()
+        with self.app.app_context():
+            workshop = Workshop(
+                process_id=process_id,
+                kind=kind,
+                title=title or f"Taller {self._next()}",
+                starts_at=datetime(2017, 5, 10),
+            )
+            db.session.add(workshop)
+            db.session.flush()
+            db.session.add_all(WorkshopInvitation(workshop_id=workshop.id, user_id=user_id) for user_id in invite)
+            db.session.commit()
+            return workshop.id
+
+    def board(self, workshop_id: int, title="Muro") -> int:
+        """A board with the template's columns."""
+        from forums.workshops.boards import services as boards
+        from forums.workshops.models import Workshop
+
+        with self.app.app_context():
+            board = boards.create_board(db.session.get(Workshop, workshop_id), title)
+            db.session.commit()
+            return board.id
+
+    def card(self, board_id: int, author_id: int, text="Una idea", column=0) -> tuple[int, int]:
+        """A card in the ``column``-th column, by an invited author (or a facilitator);
+        returns ``(card id, contribution id)``."""
+        from accounts.models import User
+        from forums.workshops import services as workshops
+        from forums.workshops.boards import services as boards
+        from forums.workshops.boards.models import Board
+
+        with self.app.app_context():
+            board = db.session.get(Board, board_id)
+            author = db.session.get(User, author_id)
+            invitation = workshops.invitation_of(author, board.workshop)
+            card = boards.add_card(author, board, invitation, boards.columns(board)[column], text)
+            db.session.commit()
+            return card.id, card.contribution_id
 
 
 @pytest.fixture

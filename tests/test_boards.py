@@ -14,13 +14,16 @@ from core.extensions import db
 from core.models import Channel, Contribution, utcnow
 from core.notifications import Notification
 from core.roles import Role
-from forums import board_services as boards
-from forums import meeting_services as sheets
-from forums import workshop_services as workshops
-from forums.meetings import Profile
-from forums.models import Forum
-from forums.services import ForumError
-from forums.workshops import CARD_SPACE, Board, BoardColumn, Card, Cluster, Vote, Workshop, WorkshopInvitation
+from core.spaces import SpaceKind
+from forums.common import ForumError
+from forums.discussions.models import Forum
+from forums.meetings import services as meetings
+from forums.sheets import services as sheets
+from forums.sheets.models import Profile
+from forums.workshops import services as workshops
+from forums.workshops.boards import services as boards
+from forums.workshops.boards.models import Board, BoardColumn, Card, Cluster, Vote
+from forums.workshops.models import Workshop, WorkshopInvitation
 from tests.conftest import Persona
 
 STARTS = datetime(2017, 5, 10, 18, 0)
@@ -182,7 +185,7 @@ def test_add_card_makes_an_online_contribution_in_the_columns_section(app, wall)
         card = _card(w, "  Publicar las actas en línea  ", column=1)
         db.session.commit()
         contribution = db.session.get(Contribution, card.contribution_id)
-        assert contribution.space_kind == CARD_SPACE == "workshop_board"
+        assert contribution.space_kind == SpaceKind.BOARD == "board"
         assert contribution.space_id == w.board.id
         assert contribution.section_key == "P"
         assert contribution.channel == Channel.ONLINE.value == "online"
@@ -303,7 +306,7 @@ def test_add_card_refuses_an_attendee_of_another_gathering(app, wall, factory, p
         w = wall.load()
         elsewhere = _workshop(w.facilitator, wall.process_id, title="Otro taller")
         stranger = sheets.add_walk_in(w.facilitator, elsewhere, "Luis", "cso", None, True)
-        meeting = sheets.schedule(
+        meeting = meetings.schedule(
             db.session.get(Forum, forum_id),
             title="Sesión",
             starts_at=STARTS,
@@ -748,7 +751,7 @@ def test_a_meeting_and_a_workshop_keep_separate_sheets(app, wall, factory, place
     forum_id = factory.forum("citizen", places["home"])
     with app.app_context():
         w = wall.load()
-        meeting = sheets.schedule(
+        meeting = meetings.schedule(
             db.session.get(Forum, forum_id),
             title="Sesión",
             starts_at=STARTS,
@@ -773,7 +776,7 @@ def test_a_meeting_and_a_workshop_keep_separate_sheets(app, wall, factory, place
         assert {a.workshop_id for a in sheets.sheet_attendees(w.workshop)} == {w.workshop.id}
         # A remark at the meeting cannot be pinned on a workshop attendee.
         workshop_attendee = sheets.sheet_attendees(w.workshop)[0]
-        _refused(sheets.add_remark, w.facilitator, meeting, workshop_attendee.id, "Hola")
+        _refused(sheets.add_remark, w.facilitator, meeting, SpaceKind.MEETING, workshop_attendee.id, "Hola")
 
 
 # Invitations and presentations --------------------------------------------------------

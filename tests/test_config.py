@@ -66,3 +66,34 @@ def test_importing_the_app_does_no_work(tmp_path, monkeypatch):
     module = importlib.import_module("app")
     assert callable(module.create_app)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_production_cookie_and_transport_settings(monkeypatch, tmp_path):
+    from flask import Flask
+
+    from core.config import load_config
+
+    monkeypatch.setenv("COCREA_ENV", "production")
+    monkeypatch.setenv("COCREA_SECRET_KEY", "k" * 40)
+    app = Flask("t", instance_path=str(tmp_path))
+    load_config(app, None)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["LANGUAGE_COOKIE_SECURE"] is True
+    assert app.config["STRICT_TRANSPORT_SECURITY"] == "max-age=31536000; includeSubDomains"
+
+
+def test_development_serves_plain_http(monkeypatch, tmp_path):
+    from flask import Flask
+
+    from core.config import load_config
+
+    monkeypatch.delenv("COCREA_ENV", raising=False)
+    app = Flask("t", instance_path=str(tmp_path))
+    load_config(app, {"SECRET_KEY": "x"})
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["REMEMBER_COOKIE_SECURE"] is False
+    assert app.config["LANGUAGE_COOKIE_SECURE"] is False
+    assert app.config["STRICT_TRANSPORT_SECURITY"] is None

@@ -6,20 +6,15 @@ from accounts.models import Municipality, Organisation, Process, RequestStatus, 
 from core.extensions import db
 from core.models import Contribution
 from core.roles import Role
-from forums import board_services, meeting_services, workshop_services
-from forums.meetings import REMARK_SPACE, Attendee, Meeting
-from forums.models import Forum, Post, Thread
-from forums.workshops import (
-    Board,
-    Card,
-    Cluster,
-    Presentation,
-    Vote,
-    VotingRound,
-    Workshop,
-    WorkshopInvitation,
-    WorkshopKind,
-)
+from core.spaces import SpaceKind
+from forums.discussions.models import Forum, Post, Thread
+from forums.meetings.models import Meeting
+from forums.sheets import services as meeting_services
+from forums.sheets.models import Attendee
+from forums.workshops import services as workshop_services
+from forums.workshops.boards import services as board_services
+from forums.workshops.boards.models import Board, Card, Cluster, Vote, VotingRound
+from forums.workshops.models import Presentation, Workshop, WorkshopInvitation, WorkshopKind
 from tests.conftest import login
 
 
@@ -74,9 +69,8 @@ def test_demo_is_complete_and_idempotent(app, runner, client):
             assert accounts > 0 and walk_ins > 0, "a mix of accounts and walk-ins"
         meetings = db.session.scalars(select(Meeting)).all()
         assert len(meetings) == 11 and all(m.status == "held" and m.minutes_published for m in meetings)
-        assert (
-            db.session.scalar(select(func.count(Contribution.id)).where(Contribution.space_kind == REMARK_SPACE)) >= 22
-        )
+        remarks = select(func.count(Contribution.id)).where(Contribution.space_kind == SpaceKind.MEETING)
+        assert db.session.scalar(remarks) >= 22
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output

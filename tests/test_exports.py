@@ -3,6 +3,7 @@ instead of names, and the CSV response itself."""
 
 import csv
 import io
+import re
 import string
 
 import pytest
@@ -72,16 +73,17 @@ def test_csv_response_has_a_bom_crlf_lines_and_safe_cells(app):
     raw = response.get_data()
     assert raw.startswith("\ufeff".encode())
     text = raw.decode("utf-8")
-    assert text.startswith("\ufeffNombre,")
+    assert text.startswith('\ufeff"Nombre",')
     assert text.endswith("\r\n")
     body = text[1:]
     lines = body.split("\r\n")
     assert lines[-1] == "" and len(lines) == 5
     assert "\n" not in body.replace("\r\n", "")
-    assert lines[0] == "Nombre,'@Texto,Puntos"
-    assert lines[1] == 'Ana,"\'=HYPERLINK(""http://x"")",3'
-    assert lines[2] == '"Luis, hijo",,12'
-    assert lines[3] == "'+56,ok,0"
+    # Every field is quoted, so a reader splitting on ';' that honours quotes sees one field.
+    assert lines[0] == '"Nombre","\'@Texto","Puntos"'
+    assert lines[1] == '"Ana","\'=HYPERLINK(""http://x"")","3"'
+    assert lines[2] == '"Luis, hijo","","12"'
+    assert lines[3] == '"\'+56","ok","0"'
     parsed = list(csv.reader(io.StringIO(body, newline="")))
     assert parsed == [
         ["Nombre", "'@Texto", "Puntos"],
@@ -89,3 +91,78 @@ def test_csv_response_has_a_bom_crlf_lines_and_safe_cells(app):
         ["Luis, hijo", "", "12"],
         ["'+56", "ok", "0"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Opinión;=HYPERLINK(1)", "Opinión;'=HYPERLINK(1)"),
+        ("a, =1+1", "a,' =1+1"),
+        ('a,"=1+1', "a,'\"=1+1"),
+        ('x; " @SUM(A1)', "x;' \" @SUM(A1)"),
+        ("primera\n=1+1", "primera\n'=1+1"),
+        ("primera\r\n-1", "primera\r\n'-1"),
+        ("a;\tcmd", "a;'\tcmd"),
+        ("a;;|cmd", "a;;'|cmd"),
+        (" =1+1", "' =1+1"),
+        ("Luis, hijo; y otros", "Luis, hijo; y otros"),
+        ("3-2, 5+1", "3-2, 5+1"),
+    ],
+)
+def test_safe_cell_defuses_formula_starts_after_separators(value, expected):
+    assert safe_cell(value) == expected
+
+
+#: Cells written to defeat one reader or another: formulas after ',' or ';', behind
+#: quotes and spaces, after line breaks, and quotes that close a field early.
+NASTY = [
+    "=1+1",
+    'Opinión;=HYPERLINK("http://x","clic")',
+    "texto, =cmd|' /C calc'!A0",
+    'a,"=1+1',
+    'a;"=1+1',
+    'a"; -1+1',
+    'cierra" ,=2+2',
+    'x;" "  +3',
+    "línea\n=1+1",
+    "línea\r\n@SUM(A1)",
+    "línea\r-1",
+    "tab;\t=1",
+    ";;;=1",
+    ",,,+1",
+    '"=1"',
+    '""";=1',
+    "\u00a0;\u00a0=1",
+    "normal; texto, sin fórmulas",
+    42,
+    -3,
+    None,
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
+
+
+def _fields_every_way(body: str):
+    """Every field any of the readers sees: csv with ',' and with ';', and naive splits
+    of each line on ',' and on ';'."""
+    for delimiter in (",", ";"):
+        for row in csv.reader(io.StringIO(body, newline=""), delimiter=delimiter):
+            yield from row
+    for line in re.split(r"\r\n|\r|\n", body):
+        for delimiter in (",", ";"):
+            yield from line.split(delimiter)
+
+
+def test_csv_stays_safe_however_a_spreadsheet_splits_it(app):
+    rows = [NASTY[i : i + 3] for i in range(0, len(NASTY), 3)]
+    with app.test_request_context():
+        response = csv_response("x.csv", ["=Nombre", "Texto;=1", "Otro"], rows)
+    body = response.get_data(as_text=True).lstrip("\ufeff")
+    fields = list(_fields_every_way(body))
+    assert len(fields) > 100
+    for field in fields:
+        shown = field.strip(' "\u00a0')
+        assert not shown.startswith(FORMULA_START), (field, body)
+    # A reader that splits where the file says gets every cell back, made safe.
+    parsed = list(csv.reader(io.StringIO(body, newline="")))
+    assert parsed[1] == [safe_cell(v) for v in NASTY[:3]]
+    assert len(parsed) == 1 + len(rows)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Contribution
-from forums.models import Forum, ForumMember, Post, PostRevision, Thread, ThreadRead
+from forums.discussions.models import Forum, ForumMember, Post, PostRevision, Thread, ThreadRead
 from tests.conftest import login
 
 
@@ -45,11 +45,28 @@ def test_forum_visibility(client, factory, forums, personas, kind, role):
     expected = 200 if role in VISIBILITY[kind] else 404
     assert client.get(f"/forums/{forums[kind]}").status_code == expected
     assert client.get(f"/forums/threads/{thread_id}").status_code == expected
-    assert client.get(f"/forums/{forums[kind]}/members").status_code == expected
+    members = client.get(f"/forums/{forums[kind]}/members").status_code
+    if role == "anonymous":
+        assert members == 302
+    else:
+        assert members == 404 if expected == 404 else members in (200, 403)
     listing = client.get("/forums/").get_data(as_text=True)
     assert (f'href="/forums/{forums[kind]}"' in listing) == (expected == 200)
     results = client.get("/forums/search?q=secreto").get_data(as_text=True)
     assert ("Un hilo secreto" in results) == (expected == 200)
+
+
+def test_member_list_only_for_members_and_managers(client, factory, personas):
+    forum_id = factory.forum(municipality_id=None)
+    factory.member(forum_id, personas["citizen"].id)
+    url = f"/forums/{forum_id}/members"
+    assert client.get(url).status_code == 302
+    for role, status in [("citizen", 200), ("staff", 403), ("expert", 403), ("facilitator", 200), ("admin", 200)]:
+        login(client, personas[role])
+        assert client.get(url).status_code == status, role
+        page = client.get(f"/forums/{forum_id}").get_data(as_text=True)
+        assert (f'href="{url}"' in page) == (status == 200), role
+        client.post("/logout")
 
 
 def test_join_post_reply_and_leave(app, client, factory, forums, personas):

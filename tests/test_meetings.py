@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Contribution
-from forums.meetings import REMARK_SPACE, Attendee, Meeting, MeetingRegistration
+from core.spaces import SpaceKind
+from forums.meetings.models import Meeting, MeetingRegistration
+from forums.sheets.models import Attendee
 from tests.conftest import login
 
 SESSION = {"title": "Foro en la sede vecinal", "starts_at": "2017-04-05T18:30", "place": "Sede vecinal Nº 3"}
@@ -174,7 +176,7 @@ def test_sign_in_sheet_walk_ins_consent_and_remarks(app, client, forum, personas
     )
     with app.app_context():
         remarks = db.session.scalars(
-            select(Contribution).where(Contribution.space_kind == REMARK_SPACE).order_by(Contribution.id)
+            select(Contribution).where(Contribution.space_kind == SpaceKind.MEETING).order_by(Contribution.id)
         ).all()
         assert [(r.attendee_id, r.channel) for r in remarks] == [
             (rosa, "in_person"),
@@ -219,6 +221,7 @@ def test_session_pages_queries_do_not_grow(app, client, factory, forum, personas
 
     def fill(n, offset):
         with app.app_context():
+            process_id = db.session.get(Meeting, meeting_id).forum.process_id
             for i in range(n):
                 user = factory.user()
                 db.session.add(MeetingRegistration(meeting_id=meeting_id, user_id=user.id))
@@ -229,7 +232,9 @@ def test_session_pages_queries_do_not_grow(app, client, factory, forum, personas
             for attendee in db.session.scalars(
                 select(Attendee).where(Attendee.meeting_id == meeting_id).order_by(Attendee.id)
             ):
-                remark = Contribution(space_kind=REMARK_SPACE, space_id=meeting_id, attendee_id=attendee.id)
+                remark = Contribution(
+                    process_id=process_id, space_kind=SpaceKind.MEETING, space_id=meeting_id, attendee_id=attendee.id
+                )
                 remark.set_body("dicho")
                 db.session.add(remark)
             db.session.commit()

@@ -7,8 +7,8 @@ from core.audit import AuditEntry
 from core.extensions import db
 from core.models import Contribution
 from core.notifications import Notification
-from forums.models import Post
-from forums.moderation import Flag
+from forums.discussions.models import Post
+from forums.moderation.models import Flag
 from tests.conftest import login
 
 
@@ -233,9 +233,13 @@ def test_data_download_includes_forum_participation(app, client, thread, persona
     forums = data["forums"]
     assert len(forums["memberships"]) == 1 and forums["memberships"][0]["joined_at"]
     assert forums["session_registrations"][0]["status"] == "registered"
-    assert forums["session_attendance"][0]["consent_to_be_named"] is True
-    assert forums["reports_made"][0]["reason"] == "Revisar"
-    assert forums["reading_positions"] == [{"thread": thread_id, "last_post_read": 2}]
+    assert forums["sheet_entries"][0] == {
+        **forums["sheet_entries"][0],
+        "gathering": "Sesión",
+        "consent_to_be_named": True,
+    }
+    assert forums["reports_made"][0]["reason"] == "Revisar" and forums["reports_made"][0]["link"].startswith("/forums/")
+    assert forums["reading_positions"][0]["last_post_read"] == 2
     assert "changed" in data["notifications"][0]["text"] or "cambió" in data["notifications"][0]["text"]
     client.post("/account/delete", data={"password": "correct horse battery", "confirm": "y"})
     with app.app_context():

@@ -81,6 +81,10 @@ MATRIX = [
     ("POST", "/account/verification", signed_in(422)),
     ("GET", "/account/privacy", signed_in(200)),
     ("GET", "/account/data.json", signed_in(200)),
+    ("GET", "/account/data", signed_in(200)),
+    # Everyone here has consented to the current notice: the consent page sends them on.
+    ("GET", "/account/consent", signed_in(302)),
+    ("POST", "/account/consent", signed_in(302)),
     ("POST", "/account/delete", signed_in(422)),
     ("GET", "/admin/", only(200, "admin")),
     ("GET", "/admin/municipalities", only(200, "admin")),
@@ -123,8 +127,9 @@ MATRIX = [
     ("POST", "/forums/{forum}/join", signed_in(302)),
     ("POST", "/forums/{staff_forum}/join", {**staff_forum(302), "anonymous": 302}),
     ("POST", "/forums/{forum}/leave", signed_in(302)),
-    ("GET", "/forums/{forum}/members", everyone(200)),
-    ("GET", "/forums/{staff_forum}/members", staff_forum(200)),
+    # Member lists: members (the citizen; the official in the staff forum) and managers.
+    ("GET", "/forums/{forum}/members", only(200, "citizen", "facilitator", "admin")),
+    ("GET", "/forums/{staff_forum}/members", {**staff_forum(200), "anonymous": 302}),
     ("POST", "/forums/{forum}/members", only(422, "facilitator", "admin")),
     ("POST", "/forums/{forum}/members/{member}/remove", only(302, "facilitator", "admin")),
     # Members and facilitators write; other signed-in people are sent back (303).
@@ -167,6 +172,16 @@ MATRIX = [
     ("POST", "/forums/moderation/contributions/{contribution}/hide", only(302, "facilitator", "admin")),
     ("POST", "/forums/moderation/contributions/{contribution}/restore", only(302, "facilitator", "admin")),
     ("POST", "/forums/moderation/contributions/{contribution}/dismiss", only(302, "facilitator", "admin")),
+    # Remarks said at sessions ({remark} in the citizen forum's, {staff_remark} in the staff
+    # forum's) and workshop cards ({card_contribution}) are moderated like posts.
+    ("POST", "/forums/contributions/{remark}/flag", signed_in(302)),
+    ("POST", "/forums/contributions/{staff_remark}/flag", {**staff_forum(302), "anonymous": 302}),
+    ("POST", "/forums/contributions/{card_contribution}/flag", signed_in(302)),
+    ("POST", "/forums/moderation/contributions/{remark}/hide", only(302, "facilitator", "admin")),
+    ("POST", "/forums/moderation/contributions/{staff_remark}/restore", only(302, "facilitator", "admin")),
+    ("POST", "/forums/moderation/contributions/{card_contribution}/hide", only(302, "facilitator", "admin")),
+    ("POST", "/forums/moderation/contributions/{card_contribution}/restore", only(302, "facilitator", "admin")),
+    ("POST", "/forums/moderation/contributions/{card_contribution}/dismiss", only(302, "facilitator", "admin")),
     ("POST", "/forums/moderation/users/{user}/block", only(302, "facilitator", "admin")),
     ("POST", "/forums/moderation/users/{user}/unblock", only(302, "facilitator", "admin")),
     # Workshops: {workshop} is a co-design workshop whose invited participant is the
@@ -195,6 +210,8 @@ MATRIX = [
     ("GET", "/forums/boards/{board}/present", everyone(200)),
     ("GET", "/forums/boards/{board}/changes", everyone(200)),
     ("GET", "/forums/boards/{board}/export.csv", only(200, "facilitator", "admin")),
+    # Names need a reason: an empty one is refused back to the board.
+    ("POST", "/forums/boards/{board}/export.csv", only(303, "facilitator", "admin")),
     ("GET", "/forums/boards/{board}/export.md", only(200, "facilitator", "admin")),
     ("POST", "/forums/boards/{board}/columns/{column}/cards", participants(422)),
     ("GET", "/forums/cards/{card}/edit", only(200, "citizen")),
@@ -226,7 +243,16 @@ MATRIX = [
 ]
 
 
-WORKSHOP_IDS = ("{workshop}", "{expert_workshop}", "{presentation}", "{invitation}", "{board}", "{card}", "{cluster}")
+WORKSHOP_IDS = (
+    "{workshop}",
+    "{expert_workshop}",
+    "{presentation}",
+    "{invitation}",
+    "{board}",
+    "{card}",
+    "{card_contribution}",
+    "{cluster}",
+)
 
 
 @pytest.fixture
@@ -251,7 +277,7 @@ def world(request, app, factory, places, personas):
     thread_id = factory.thread(forum_id, personas["citizen"].id)
     staff_thread_id = factory.thread(staff_forum_id, personas["staff"].id)
     with app.app_context():
-        from forums.models import Post
+        from forums.discussions.models import Post
 
         post_id, contribution_id = db.session.execute(
             db.select(Post.id, Post.contribution_id).where(Post.thread_id == thread_id)
@@ -268,15 +294,32 @@ def world(request, app, factory, places, personas):
     with app.app_context():
         from datetime import datetime
 
-        from forums.meetings import Meeting
+        from forums.meetings.models import Meeting
 
         meetings = [
             Meeting(forum_id=f, title="Sesión", starts_at=datetime(2017, 4, 5, 21, 30))
             for f in (forum_id, staff_forum_id)
         ]
         db.session.add_all(meetings)
+        db.session.flush()
+        from core.models import Contribution
+        from core.spaces import SpaceKind
+
+        remarks = [
+            Contribution(
+                process_id=process_id,
+                space_kind=SpaceKind.MEETING,
+                space_id=m.id,
+                channel="in_person",
+                body_source="Dicho en la sala",
+                body_html="<p>Dicho en la sala</p>",
+            )
+            for m in meetings
+        ]
+        db.session.add_all(remarks)
         db.session.commit()
         meeting_id, staff_meeting_id = (m.id for m in meetings)
+        remark_id, staff_remark_id = (r.id for r in remarks)
     url = getattr(request.node, "callspec", None) and request.node.callspec.params.get("url", "")
     needs_workshops = url and any(name in url for name in WORKSHOP_IDS)
     ids = {
@@ -286,6 +329,8 @@ def world(request, app, factory, places, personas):
         "notification": notification_id,
         "meeting": meeting_id,
         "staff_meeting": staff_meeting_id,
+        "remark": remark_id,
+        "staff_remark": staff_remark_id,
         "forum": forum_id,
         "staff_forum": staff_forum_id,
         "member": member_id,
@@ -309,8 +354,9 @@ def _workshop_world(app, process_id, personas) -> dict:
     from datetime import datetime
 
     from accounts.models import User
-    from forums import board_services, workshop_services
-    from forums.workshops import BoardColumn, Cluster
+    from forums.workshops import services as workshop_services
+    from forums.workshops.boards import services as board_services
+    from forums.workshops.boards.models import BoardColumn, Cluster
 
     with app.app_context():
         facilitator = db.session.get(User, personas["facilitator"].id)
@@ -337,6 +383,7 @@ def _workshop_world(app, process_id, personas) -> dict:
             "invitation": invitation.id,
             "board": board.id,
             "card": card.id,
+            "card_contribution": card.contribution_id,
             "cluster": cluster.id,
             "column": last.id,
         }

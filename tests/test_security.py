@@ -49,6 +49,64 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     assert production.config["REMEMBER_COOKIE_SECURE"] is True
 
 
+def test_signed_in_html_pages_are_not_stored(client, personas):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", ""), "public pages may be cached"
+    login(client, personas["citizen"])
+    for url in ["/", "/account", "/forums/", "/account/privacy", "/does-not-exist"]:
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "no-store", url
+    static = client.get("/static/style.css")
+    assert "no-store" not in static.headers.get("Cache-Control", ""), "static files stay cacheable"
+    static.close()
+    client.post("/logout")
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+
+
+def test_development_sends_no_hsts_and_an_httponly_language_cookie(client, personas):
+    response = client.post("/language", data={"lang": "en", "next": "/"})
+    assert "Strict-Transport-Security" not in response.headers
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    login(client, personas["citizen"])
+    response = client.post("/account", data={"display_name": "Nombre", "municipality": "", "locale": "es"})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang="))
+    assert "HttpOnly" in cookie and "Secure" not in cookie
+
+
+def test_production_sends_hsts_and_every_cookie_secure(monkeypatch, tmp_path):
+    from accounts import services
+    from tests.conftest import make_app
+
+    monkeypatch.setenv("COCREA_ENV", "production")
+    monkeypatch.setenv("COCREA_SECRET_KEY", "s" * 32)
+    production = make_app(f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    with production.app_context():
+        services.register_user("prod@example.org", "Prod", PASSWORD)
+        db.session.commit()
+    client = production.test_client()
+    for url in ["/", "/login", "/static/style.css", "/nothing-here"]:
+        response = client.get(url)
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", url
+        response.close()
+
+    cookies = []
+    response = client.post("/language", data={"lang": "en", "next": "/"})
+    cookies += response.headers.getlist("Set-Cookie")
+    response = client.post("/login", data={"email": "prod@example.org", "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    cookies += response.headers.getlist("Set-Cookie")
+    response = client.post("/account", data={"display_name": "Prod", "municipality": "", "locale": "es"})
+    cookies += response.headers.getlist("Set-Cookie")
+    response = client.post("/logout")
+    cookies += response.headers.getlist("Set-Cookie")
+    names = {c.split("=", 1)[0] for c in cookies}
+    assert {"lang", "session", "remember_token"} <= names
+    for cookie in cookies:
+        assert "; Secure" in cookie, "\n".join(cookies)
+        assert "HttpOnly" in cookie, cookie
+        assert "SameSite=Lax" in cookie, cookie
+
+
 def test_csrf_is_required_for_state_changes(app, client, personas):
     with csrf_enabled(app):
         response = client.post("/login", data={"email": personas["citizen"].email, "password": PASSWORD})

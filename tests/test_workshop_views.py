@@ -7,10 +7,15 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from accounts.models import User
+from core.audit import AuditEntry
 from core.extensions import db
 from core.models import Contribution
-from forums.meetings import Attendee
-from forums.workshops import CARD_SPACE, Board, BoardColumn, Card, Cluster, Workshop
+from core.spaces import SpaceKind
+from forums.sheets import services as sheets
+from forums.sheets.models import Attendee
+from forums.workshops.boards.models import Board, BoardColumn, Card, Cluster
+from forums.workshops.models import Workshop
 from tests.conftest import login
 
 WORKSHOP = {"kind": "codesign", "title": "Taller de co-diseño 1", "starts_at": "2017-05-10T09:30", "place": "CPLT"}
@@ -72,7 +77,7 @@ def test_participant_adds_a_card_that_is_a_contribution(app, client, workshop, p
     response = _add(client, workshop, "Publicar las actas **en formato abierto**")
     assert response.status_code == 302 and "#card-" in response.location
     with app.app_context():
-        contribution = db.session.scalar(select(Contribution).where(Contribution.space_kind == CARD_SPACE))
+        contribution = db.session.scalar(select(Contribution).where(Contribution.space_kind == SpaceKind.BOARD))
         assert contribution.space_id == workshop["board"]
         assert contribution.section_key == "T"
         assert contribution.author_id == personas["citizen"].id
@@ -266,7 +271,23 @@ def test_exports_use_pseudonyms_unless_names_are_asked(app, client, workshop, pe
     assert rows[0][:4] == ["Columna", "Grupo", "Tarjeta", "Participante"]
     assert rows[1][0] == "Transparencia" and rows[1][2].startswith("'=")
     assert rows[1][3].startswith("P-") and personas["citizen"].name not in response.get_data(as_text=True)
-    named = client.get(f"/forums/boards/{workshop['board']}/export.csv?names=1").get_data(as_text=True)
+    # Names need a reason (audited), and only people who agreed on the sheet are named.
+    url = f"/forums/boards/{workshop['board']}/export.csv"
+    assert client.post(url, data={"reason": ""}).status_code == 303
+    named = client.post(url, data={"reason": "Acta oficial"}).get_data(as_text=True)
+    assert personas["citizen"].name not in named and "P-" in named
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.names"))
+        assert entry.detail["note"] == "Acta oficial" and entry.actor_id == personas["facilitator"].id
+        board = db.session.get(Board, workshop["board"])
+        sheets.check_in(
+            db.session.get(User, personas["facilitator"].id),
+            board.workshop,
+            db.session.get(User, personas["citizen"].id),
+            True,
+        )
+        db.session.commit()
+    named = client.post(url, data={"reason": "Acta oficial"}).get_data(as_text=True)
     assert personas["citizen"].name in named
     markdown = client.get(f"/forums/boards/{workshop['board']}/export.md")
     text = markdown.get_data(as_text=True)
@@ -311,7 +332,8 @@ def _fill(app, board_id, start, cards, voters):
     who each put a dot on some of them, in bulk."""
     from accounts.models import User
     from core.text import render_markdown
-    from forums.workshops import InvitationRole, Vote, VotingRound, WorkshopInvitation
+    from forums.workshops.boards.models import Vote, VotingRound
+    from forums.workshops.models import InvitationRole, WorkshopInvitation
 
     with app.app_context():
         board = db.session.get(Board, board_id)
@@ -331,7 +353,8 @@ def _fill(app, board_id, start, cards, voters):
             text = f"Tarjeta {n}"
             author = people[n % voters]
             contribution = Contribution(
-                space_kind=CARD_SPACE,
+                process_id=board.workshop.process_id,
+                space_kind=SpaceKind.BOARD,
                 space_id=board_id,
                 author_id=author.id,
                 body_source=text,

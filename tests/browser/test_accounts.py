@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import other, t
+from tests.browser.helpers import assert_accessible, other, t
 
 pytestmark = [
     pytest.mark.browser,
@@ -149,6 +149,55 @@ def test_download_my_data(site, lang, live_server):
     assert data["consents"], "the consent given at registration is missing"
     assert data["consents"][0]["version"] == live_server.app.config["PRIVACY_NOTICE_VERSION"]
     assert data["consents"][0]["given_at"]
+
+
+def test_readable_data_page_and_consent_page(site, lang, live_server):
+    """The readable data download and the consent page asked after the notice changes:
+    both pass axe, also at 360 px, where only the tables scroll sideways."""
+    from sqlalchemy import select, update
+
+    from accounts.models import Consent, User
+    from core.extensions import db
+
+    page = site.page
+    account = site.register(lang)
+    site.click(site.link(lang, "Download my data or delete my account"))
+    site.click(page.locator('main a[href="/account/data"]'))
+    expect(page).to_have_url(site.url_of("/account/data"))
+    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("main h2").first).to_be_visible()
+    email_row = page.locator("main table th[scope=row]", has_text=t(lang, "Email"))
+    expect(email_row.first).to_be_visible()
+    expect(page.locator("main")).to_contain_text(account.email)
+    expect(page.locator("main")).to_contain_text(live_server.app.config["PRIVACY_NOTICE_VERSION"])
+    assert page.locator("main table").count() == page.locator("main .table-wrap[role=region] table").count()
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # The notice changes after this account consented: it is asked again after signing in.
+    with live_server.app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == account.email))
+        db.session.execute(update(Consent).where(Consent.user_id == user_id).values(version="2000-01"))
+        db.session.commit()
+    site.logout(lang)
+    site.login(lang, account.email, account.password)
+    expect(page).to_have_url(re.compile(r"/account/consent"))
+    expect(page.locator("main")).to_contain_text("2000-01")
+    expect(page.locator('main a[href="/privacy#changes"]')).to_be_visible()
+    submit = page.locator("main form.form [type=submit]")
+    site.click(submit, status=422)
+    expect(page.locator("#consent")).to_have_attribute("aria-invalid", "true")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.locator("#consent").check()
+    site.click(submit)
+    expect(page).to_have_url(site.url_of("/"))
+    site.visit("/account")
+    expect(page.locator("h1")).to_have_text(t(lang, "My account"))
 
 
 def test_delete_account(site, lang):

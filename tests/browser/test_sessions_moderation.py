@@ -18,8 +18,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.extensions import db
-from forums.meetings import Meeting
-from forums.models import Forum
+from forums.discussions.models import Forum
+from forums.meetings.models import Meeting
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 from tests.browser.helpers import SPANISH, Site
 

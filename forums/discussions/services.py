@@ -1,0 +1,423 @@
+"""Forum rules: who sees and posts where, membership, threads, posts, reading
+position and search. Services flush; the request commits."""
+
+import re
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy.orm import joinedload, selectinload
+
+from accounts.models import User
+from accounts.services import find_by_email
+from core.extensions import db
+from core.models import Channel, Contribution, utcnow
+from core.notifications import notify, register_kinds
+from core.permissions import is_manager
+from core.roles import Role
+from core.spaces import SpaceKind
+from core.text import checked_text, render_markdown
+from core.visibility import public_condition
+from forums.common import BODY_MAX, TITLE_MAX, ForumError
+from forums.discussions.models import (
+    Forum,
+    ForumKind,
+    ForumMember,
+    ForumStatus,
+    Post,
+    PostRevision,
+    Thread,
+    ThreadRead,
+)
+
+register_kinds({"forum.reply": lambda p: _("%(name)s replied to your post in “%(thread)s”.", **p)})
+
+
+# Who may do what ----------------------------------------------------------------------
+
+
+def _staff_municipalities(user) -> list[int]:
+    return [a.municipality_id for a in user.role_assignments if a.role == Role.STAFF.value and a.municipality_id]
+
+
+def visible_filter(user):
+    """A SQL condition on :class:`Forum` true for the forums ``user`` may see."""
+    if is_manager(user):
+        return true()
+    conditions = [Forum.kind == ForumKind.CITIZEN.value]
+    if user and user.is_authenticated and user.is_active:
+        municipalities = _staff_municipalities(user)
+        if municipalities:
+            conditions.append(and_(Forum.kind == ForumKind.STAFF.value, Forum.municipality_id.in_(municipalities)))
+        conditions.append(
+            and_(
+                Forum.kind == ForumKind.EXPERT.value,
+                Forum.id.in_(select(ForumMember.forum_id).where(ForumMember.user_id == user.id)),
+            )
+        )
+    return or_(*conditions) if conditions else false()
+
+
+def membership(user, forum: Forum) -> ForumMember | None:
+    """The user's membership of ``forum``, if any."""
+    if not (user and user.is_authenticated):
+        return None
+    return db.session.scalar(
+        select(ForumMember).where(ForumMember.forum_id == forum.id, ForumMember.user_id == user.id)
+    )
+
+
+def can_view(user, forum: Forum, member: ForumMember | None = None) -> bool:
+    """Whether ``user`` may see ``forum`` at all (others get 404)."""
+    if forum.kind == ForumKind.CITIZEN.value or is_manager(user):
+        return True
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if forum.kind == ForumKind.STAFF.value:
+        return user.has_role(Role.STAFF, municipality_id=forum.municipality_id)
+    return member is not None
+
+
+def can_post(user, forum: Forum, member: ForumMember | None) -> bool:
+    """Whether ``user`` may start threads and reply in ``forum`` now."""
+    if not (user and user.is_authenticated and user.is_active) or not forum.is_open or user.is_blocked:
+        return False
+    if not can_view(user, forum, member):
+        return False
+    return member is not None or is_manager(user)
+
+
+def can_join(user, forum: Forum, member: ForumMember | None) -> bool:
+    """Open citizen and staff forums take anyone who may see them; expert forums invite."""
+    return (
+        bool(user and user.is_authenticated)
+        and member is None
+        and forum.is_open
+        and forum.kind != ForumKind.EXPERT.value
+        and can_view(user, forum, member)
+    )
+
+
+def post_error(user, forum: Forum, member: ForumMember | None):
+    """Why ``user`` may not post in ``forum`` (a translated message), or ``None``."""
+    if not forum.is_open:
+        return _l("This forum is closed: it can be read but takes no new posts.")
+    if user and user.is_authenticated and user.is_blocked:
+        return _l("Your account is blocked: you can read but not post.")
+    if not can_post(user, forum, member):
+        return _l("Join this forum to take part.")
+    return None
+
+
+# Forums and members -------------------------------------------------------------------
+
+
+def create_forum(actor: User, process_id, kind, municipality_id, title, description) -> Forum:
+    """Open a new forum. Raises :class:`ForumError` if a citizen or staff forum has no
+    municipality."""
+    kind = ForumKind(kind)
+    if kind != ForumKind.EXPERT and not municipality_id:
+        raise ForumError(_l("Citizen and staff forums belong to a municipality."))
+    forum = Forum(
+        process_id=process_id,
+        kind=kind.value,
+        municipality_id=municipality_id,
+        created_by_id=actor.id,
+        status=ForumStatus.OPEN.value,
+    )
+    update_forum(forum, title, description)
+    db.session.add(forum)
+    db.session.flush()
+    return forum
+
+
+def update_forum(forum: Forum, title: str, description: str) -> None:
+    """Change the title and description (rendered once, here)."""
+    forum.title = title.strip()
+    forum.description_source = description or ""
+    forum.description_html = render_markdown(description or "")
+
+
+def set_status(forum: Forum, status) -> None:
+    """Open, close (read-only) or archive a forum."""
+    forum.status = ForumStatus(status).value
+
+
+def _add_member(forum: Forum, user: User, invited_by: User | None = None) -> ForumMember:
+    member = ForumMember(forum_id=forum.id, user_id=user.id, invited_by_id=getattr(invited_by, "id", None))
+    db.session.add(member)
+    forum.member_count = Forum.member_count + 1
+    db.session.flush()
+    db.session.refresh(forum, ["member_count"])
+    return member
+
+
+def join(user: User, forum: Forum) -> ForumMember:
+    """Join an open forum. Raises :class:`ForumError` when that is not allowed."""
+    member = membership(user, forum)
+    if not can_join(user, forum, member):
+        raise ForumError(_l("You cannot join this forum."))
+    return _add_member(forum, user)
+
+
+def leave(user: User, forum: Forum) -> None:
+    """Leave a forum (what one wrote stays). Raises :class:`ForumError` if not a member."""
+    member = membership(user, forum)
+    if member is None:
+        raise ForumError(_l("You are not a member of this forum."))
+    db.session.delete(member)
+    forum.member_count = Forum.member_count - 1
+    db.session.flush()
+
+
+def invite(actor: User, forum: Forum, email: str) -> ForumMember:
+    """Add the account with ``email`` to the forum. Raises :class:`ForumError` for an
+    unknown email, an existing member or someone who may not see the forum."""
+    user = find_by_email(email)
+    if user is None:
+        raise ForumError(_l("There is no account with this email."))
+    if membership(user, forum) is not None:
+        raise ForumError(_l("This person is already a member."))
+    if forum.kind == ForumKind.STAFF.value and not (
+        user.has_role(Role.STAFF, municipality_id=forum.municipality_id) or is_manager(user)
+    ):
+        raise ForumError(_l("Only verified officials of this municipality can be members of its staff forum."))
+    return _add_member(forum, user, invited_by=actor)
+
+
+def remove_member(forum: Forum, member: ForumMember) -> None:
+    """Take a member out of a forum."""
+    db.session.delete(member)
+    forum.member_count = Forum.member_count - 1
+    db.session.flush()
+
+
+# Threads and posts --------------------------------------------------------------------
+
+
+def _check_body(body: str) -> str:
+    return checked_text(body, BODY_MAX, ForumError)
+
+
+def _new_post(user: User, thread: Thread, forum: Forum, body: str, reply_to: Post | None = None) -> Post:
+    contribution = Contribution(
+        process_id=forum.process_id,
+        space_kind=SpaceKind.THREAD.value,
+        space_id=thread.id,
+        author_id=user.id,
+        municipality_id=forum.municipality_id,
+        channel=Channel.ONLINE.value,
+    )
+    contribution.set_body(body)
+    db.session.add(contribution)
+    db.session.flush()
+    # Numbering in SQL, under the thread row's update, so two writers cannot collide.
+    thread.post_count = Thread.post_count + 1
+    thread.last_post_at = utcnow()
+    db.session.flush()
+    db.session.refresh(thread, ["post_count"])
+    post = Post(
+        thread_id=thread.id,
+        number=thread.post_count,
+        contribution_id=contribution.id,
+        reply_to_id=reply_to.id if reply_to else None,
+    )
+    db.session.add(post)
+    db.session.flush()
+    return post
+
+
+def start_thread(user: User, forum: Forum, title: str, body: str) -> Thread:
+    """Start a thread with its first post. Raises :class:`ForumError`."""
+    error = post_error(user, forum, membership(user, forum))
+    if error:
+        raise ForumError(error)
+    title = checked_text(
+        title,
+        TITLE_MAX,
+        ForumError,
+        empty=_l("Give the thread a title."),
+        too_long=_l("The title is too long: at most %(max)d characters."),
+    )
+    body = _check_body(body)
+    thread = Thread(forum_id=forum.id, title=title, author_id=user.id, post_count=0)
+    db.session.add(thread)
+    forum.thread_count = Forum.thread_count + 1
+    db.session.flush()
+    _new_post(user, thread, forum, body)
+    return thread
+
+
+def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None) -> Post:
+    """Reply in a thread, optionally to one of its posts. Raises :class:`ForumError`."""
+    forum = thread.forum
+    error = post_error(user, forum, membership(user, forum))
+    if error:
+        raise ForumError(error)
+    body = _check_body(body)
+    reply_to = None
+    if reply_to_id is not None:
+        reply_to = db.session.get(Post, reply_to_id)
+        if reply_to is None or reply_to.thread_id != thread.id:
+            raise ForumError(_l("The post you are answering is not in this thread."))
+    post = _new_post(user, thread, forum, body, reply_to)
+    recipient = thread.author_id
+    if reply_to is not None:
+        recipient = db.session.scalar(select(Contribution.author_id).where(Contribution.id == reply_to.contribution_id))
+    if recipient != user.id:
+        notify(recipient, "forum.reply", link=post_path(post.id), name=user.public_name, thread=thread.title)
+    return post
+
+
+def post_path(post_id: int) -> str:
+    """The path of a post's permanent address (stored in notifications, so no request is needed)."""
+    return f"/forums/posts/{post_id}"
+
+
+def can_edit(user, post: Post, forum: Forum) -> bool:
+    """Authors edit and delete their own posts while the forum is open, unless their
+    account is blocked."""
+    return (
+        bool(user and user.is_authenticated)
+        and not user.is_blocked
+        and post.contribution.author_id == user.id
+        and not post.is_deleted
+        and forum.is_open
+    )
+
+
+def edit_post(user: User, post: Post, forum: Forum, body: str) -> None:
+    """Replace a post's text, keeping the earlier version. Raises :class:`ForumError`."""
+    if not can_edit(user, post, forum):
+        raise ForumError(_l("You cannot edit this post."))
+    body = _check_body(body)
+    contribution = post.contribution
+    if body == contribution.body_source:
+        return
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            body_source=contribution.body_source,
+            body_html=contribution.body_html,
+            written_at=post.edited_at or post.created_at,
+        )
+    )
+    contribution.set_body(body)
+    post.edited_at = utcnow()
+    db.session.flush()
+
+
+def delete_post(user: User, post: Post, forum: Forum) -> None:
+    """Soft-delete one's own post: a placeholder stays. Raises :class:`ForumError`."""
+    if not can_edit(user, post, forum):
+        raise ForumError(_l("You cannot delete this post."))
+    post.deleted_at = utcnow()
+    db.session.flush()
+
+
+def posts_page_query(thread: Thread):
+    """Posts of a thread in order, with what the page shows loaded up front."""
+    reply_target = selectinload(Post.reply_to)
+    return (
+        select(Post)
+        .where(Post.thread_id == thread.id)
+        .order_by(Post.number)
+        .options(
+            joinedload(Post.contribution).joinedload(Contribution.author),
+            reply_target.joinedload(Post.contribution).joinedload(Contribution.author),
+        )
+    )
+
+
+def hidden_titles(thread_ids: list[int]) -> set[int]:
+    """The threads among ``thread_ids`` whose first post is hidden or by a blocked
+    account: their titles are not shown to people who do not moderate (one query)."""
+    if not thread_ids:
+        return set()
+    rows = db.session.scalars(
+        select(Post.thread_id)
+        .join(Contribution, Contribution.id == Post.contribution_id)
+        .where(Post.thread_id.in_(thread_ids), Post.number == 1, ~public_condition())
+    )
+    return set(rows)
+
+
+# Reading position ---------------------------------------------------------------------
+
+
+def last_read(user, thread_ids: list[int]) -> dict[int, int]:
+    """``{thread_id: last post number read}`` for ``user``."""
+    if not (user and user.is_authenticated) or not thread_ids:
+        return {}
+    rows = db.session.execute(
+        select(ThreadRead.thread_id, ThreadRead.last_number).where(
+            ThreadRead.user_id == user.id, ThreadRead.thread_id.in_(thread_ids)
+        )
+    )
+    return dict(rows.all())
+
+
+def mark_read(user, thread: Thread, number: int) -> None:
+    """Remember that ``user`` has read ``thread`` up to post ``number`` (never backwards)."""
+    if not (user and user.is_authenticated):
+        return
+    marker = db.session.get(ThreadRead, (user.id, thread.id))
+    if marker is None:
+        db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_number=number))
+    elif number > marker.last_number:
+        marker.last_number = number
+
+
+# Search -------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a search query (at most ten, each at most 50 characters)."""
+    return [w[:50] for w in _WORD.findall(query or "")][:10]
+
+
+def _matching_contributions(terms: list[str]):
+    """A select of contribution ids whose text matches every term, by the engine's
+    full-text index (SQLite FTS5, PostgreSQL tsvector)."""
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        # Terms are runs of word characters, so ``term:*`` (a prefix match, as FTS5 does)
+        # cannot inject tsquery syntax.
+        query = " & ".join(f"{term}:*" for term in terms)
+        vector = func.to_tsvector(db.literal_column("'spanish'"), Contribution.body_source)
+        return select(Contribution.id).where(vector.op("@@")(func.to_tsquery(db.literal_column("'spanish'"), query)))
+    match = " AND ".join('"' + term.replace('"', "") + '"*' for term in terms)
+    return (
+        select(db.literal_column("rowid"))
+        .select_from(db.text("contributions_fts"))
+        .where(db.text("contributions_fts MATCH :match").bindparams(match=match))
+    )
+
+
+def search_posts(user, query: str, forum_id: int | None = None):
+    """A select of visible, undeleted posts matching ``query`` (``None`` if no words),
+    newest first, with what a results page shows loaded up front."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    title_match = and_(*[Thread.title.ilike(f"%{term}%") for term in terms])
+    statement = (
+        select(Post)
+        .join(Thread, Post.thread_id == Thread.id)
+        .join(Forum, Thread.forum_id == Forum.id)
+        .join(Contribution, Post.contribution_id == Contribution.id)
+        .outerjoin(User, Contribution.author_id == User.id)
+        .where(visible_filter(user), Post.deleted_at.is_(None), Contribution.hidden_at.is_(None))
+        .where(User.blocked_at.is_(None))
+        .where(or_(Post.contribution_id.in_(_matching_contributions(terms)), and_(Post.number == 1, title_match)))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .options(
+            joinedload(Post.contribution).joinedload(Contribution.author),
+            joinedload(Post.thread),
+        )
+    )
+    if forum_id is not None:
+        statement = statement.where(Thread.forum_id == forum_id)
+    return statement

@@ -1,0 +1,162 @@
+"""Moderation pages: flag a contribution; the queue where facilitators and administrators
+hide, restore or dismiss, and block or unblock accounts."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from accounts.models import User
+from core import spaces
+from core.extensions import db
+from core.forms import ConfirmForm
+from core.models import Contribution
+from core.permissions import managers_only
+from core.security import is_safe_redirect
+from core.urls import page_arg
+from forums import bp
+from forums.common import ForumError
+from forums.moderation import services as moderation
+from forums.moderation.forms import ReasonForm
+from forums.moderation.models import Flag
+
+
+def _contribution_or_404(contribution_id: int):
+    """A contribution in a space the current person may see, with its place; 404
+    otherwise (unknown, unregistered kind, or a space hidden from them)."""
+    contribution = db.get_or_404(Contribution, contribution_id, options=[joinedload(Contribution.author)])
+    place = moderation.place_of(contribution)
+    if place is None or not spaces.can_see(current_user, contribution):
+        abort(404)
+    return contribution, place
+
+
+def _back(link: str):
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else link)
+
+
+@bp.post("/contributions/<int:contribution_id>/flag")
+@login_required
+def flag(contribution_id):
+    """Ask moderators to look at a contribution."""
+    contribution, place = _contribution_or_404(contribution_id)
+    link = place.link
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why, in at most 500 characters."), "error")
+        return _back(link)
+    try:
+        moderation.flag(current_user, contribution, form.reason.data)
+    except ForumError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Thank you. Moderators will look at it."), "success")
+    return _back(link)
+
+
+@bp.get("/moderation")
+@managers_only
+def moderation_queue():
+    """Flagged contributions (paginated), hidden ones and blocked accounts."""
+    open_flags = (
+        select(Flag.contribution_id, func.count(Flag.id).label("flags"))
+        .where(Flag.resolved_at.is_(None))
+        .group_by(Flag.contribution_id)
+        .subquery()
+    )
+    page = db.paginate(
+        select(Contribution)
+        .join(open_flags, open_flags.c.contribution_id == Contribution.id)
+        .order_by(open_flags.c.flags.desc(), Contribution.id)
+        .options(joinedload(Contribution.author)),
+        page=page_arg(),
+        per_page=current_app.config["SEARCH_PER_PAGE"],
+        error_out=False,
+    )
+    flags = db.session.scalars(
+        select(Flag)
+        .where(Flag.resolved_at.is_(None), Flag.contribution_id.in_([c.id for c in page.items]))
+        .order_by(Flag.created_at)
+    ).all()
+    reasons: dict[int, list] = {}
+    for f in flags:
+        reasons.setdefault(f.contribution_id, []).append(f)
+    hidden = db.session.scalars(
+        select(Contribution)
+        .where(Contribution.hidden_at.is_not(None))
+        .order_by(Contribution.hidden_at.desc())
+        .limit(50)
+        .options(joinedload(Contribution.author))
+    ).all()
+    blocked = db.session.scalars(
+        select(User).where(User.blocked_at.is_not(None)).order_by(User.blocked_at.desc())
+    ).all()
+    return render_template(
+        "forums/moderation.html",
+        page=page,
+        reasons=reasons,
+        hidden=hidden,
+        blocked=blocked,
+        places=spaces.places_of(list(page.items) + hidden),
+        form=ReasonForm(formdata=None),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/moderation/contributions/<int:contribution_id>/<any(hide, restore):action>")
+@managers_only
+def moderate(contribution_id, action):
+    """Hide or restore a contribution, with a reason."""
+    contribution, _place = _contribution_or_404(contribution_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why, in at most 500 characters."), "error")
+        return _back(url_for("forums.moderation_queue"))
+    try:
+        if action == "hide":
+            moderation.hide(current_user, contribution, form.reason.data)
+            flash(_("Hidden. The author can see it, with your reason."), "success")
+        else:
+            moderation.restore(current_user, contribution, form.reason.data)
+            flash(_("Restored."), "success")
+    except ForumError as error:
+        flash(str(error), "error")
+    return _back(url_for("forums.moderation_queue"))
+
+
+@bp.post("/moderation/contributions/<int:contribution_id>/dismiss")
+@managers_only
+def dismiss(contribution_id):
+    """Close a contribution's flags without hiding it."""
+    contribution, _place = _contribution_or_404(contribution_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    moderation.dismiss(current_user, contribution)
+    flash(_("Flags dismissed."), "info")
+    return redirect(url_for("forums.moderation_queue"))
+
+
+@bp.post("/moderation/users/<int:user_id>/<any(block, unblock):action>")
+@managers_only
+def block(user_id, action):
+    """Block an account (with a reason) or lift the block."""
+    user = db.get_or_404(User, user_id)
+    if user.deleted_at is not None:
+        abort(404)
+    try:
+        if action == "block":
+            form = ReasonForm()
+            if not form.validate_on_submit():
+                raise ForumError(_("Say why, in at most 500 characters."))
+            moderation.block(current_user, user, form.reason.data)
+            flash(_("%(name)s is blocked.", name=user.public_name), "success")
+        else:
+            if not ConfirmForm().validate_on_submit():
+                abort(400)
+            moderation.unblock(current_user, user)
+            flash(_("%(name)s is no longer blocked.", name=user.public_name), "success")
+    except ForumError as error:
+        flash(str(error), "error")
+    return _back(url_for("forums.moderation_queue"))

@@ -1,0 +1,230 @@
+"""Rules of the sign-in sheet, for any gathering: check-in of accounts, walk-ins, the
+headcount and attendance by profile. Services flush; the request commits.
+
+The sheet knows gatherings only through :class:`Gathering`: forum sessions
+(:class:`forums.meetings.models.Meeting`) and workshops
+(:class:`forums.workshops.models.Workshop`) both satisfy it, and this module imports
+neither.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from accounts.models import User
+from core.extensions import db
+from core.models import Channel, Contribution
+from core.roles import Role
+from core.text import checked_text
+from forums.common import BODY_MAX, ForumError
+from forums.sheets.models import Attendee, Profile
+
+
+class Gathering(Protocol):
+    """Something people attend in person and sign in at."""
+
+    #: The :class:`Attendee` column that points at this kind of gathering.
+    SHEET_KEY: ClassVar[str]
+    id: int
+    title: str
+    #: The process the gathering belongs to (remarks said there belong to it too).
+    process_id: int
+    #: People counted in the room (may exceed the named attendees), or ``None``.
+    headcount: int | None
+
+    @property
+    def sheet_municipality_id(self) -> int | None:
+        """The municipality a walk-in is from unless the facilitator says otherwise."""
+
+    def sheet_refusal(self):
+        """Why the sheet takes no entries now (a translated message), or ``None``."""
+
+    def mark_held(self) -> None:
+        """Record that the gathering took place (its first entry on the sheet)."""
+
+
+@dataclass(frozen=True)
+class SheetPages:
+    """How one kind of gathering shows its sign-in sheet: each kind registers one (see
+    :func:`register_gathering`) and :mod:`forums.sheets.views` adds its routes, keeping
+    the endpoint names and addresses each kind always had."""
+
+    #: The address part before the id (``sessions``, ``workshops``) and the id's name.
+    path: str
+    id_name: str
+    #: Endpoint names (without the blueprint) of the sheet page and its actions;
+    #: ``remark`` is ``None`` for a kind whose sheet takes no remarks.
+    sheet: str
+    check_in: str
+    walk_in: str
+    headcount: str
+    remark: str | None
+    #: ``id -> gathering`` (404 when unknown or not visible).
+    load: Callable
+    #: ``gathering -> template context``: crumbs, the people expected (``people``,
+    #: ``people_heading``, ``nobody``) and the way back (``back``).
+    context: Callable
+    template: str
+    #: The space kind of remarks said there (when ``remark`` is set).
+    remark_space: str | None = None
+    #: ``(actor, gathering, user)``, run after an account is checked in.
+    after_check_in: Callable | None = None
+
+
+GATHERINGS: list[SheetPages] = []
+
+
+def register_gathering(pages: SheetPages) -> None:
+    """Give one kind of gathering its sign-in sheet pages."""
+    GATHERINGS.append(pages)
+
+
+def sheet_filter(gathering: Gathering):
+    """The condition selecting the attendees of ``gathering``."""
+    return getattr(Attendee, gathering.SHEET_KEY) == gathering.id
+
+
+def _open(gathering: Gathering) -> None:
+    refusal = gathering.sheet_refusal()
+    if refusal:
+        raise ForumError(refusal)
+    gathering.mark_held()
+
+
+def profile_of(user: User) -> Profile:
+    """The attendance profile an account counts under."""
+    if user.has_role(Role.STAFF):
+        return Profile.OFFICIAL
+    if user.has_role(Role.EXPERT):
+        return Profile.EXPERT
+    if user.has_role(Role.FACILITATOR):
+        return Profile.CSO
+    return Profile.CITIZEN
+
+
+def is_checked_in(gathering: Gathering, user_id: int) -> bool:
+    """Whether the account is on the sheet of ``gathering``."""
+    return bool(db.session.scalar(select(Attendee.id).where(sheet_filter(gathering), Attendee.user_id == user_id)))
+
+
+def check_in(actor: User, gathering: Gathering, user: User, consent: bool) -> Attendee:
+    """Put an account on the sign-in sheet. Raises :class:`ForumError` if it is already
+    there or the gathering takes no entries."""
+    _open(gathering)
+    if is_checked_in(gathering, user.id):
+        raise ForumError(_l("This person is already checked in."))
+    attendee = Attendee(
+        user_id=user.id,
+        profile=profile_of(user).value,
+        municipality_id=user.municipality_id,
+        consent=consent,
+        added_by_id=actor.id,
+        **{gathering.SHEET_KEY: gathering.id},
+    )
+    db.session.add(attendee)
+    db.session.flush()
+    return attendee
+
+
+def add_walk_in(actor: User, gathering: Gathering, name: str, profile, municipality_id, consent: bool) -> Attendee:
+    """Put someone without an account on the sign-in sheet (the name is optional).
+    Raises :class:`ForumError` when the gathering takes no entries."""
+    _open(gathering)
+    attendee = Attendee(
+        name=(name or "").strip(),
+        profile=Profile(profile).value,
+        municipality_id=municipality_id,
+        consent=consent,
+        added_by_id=actor.id,
+        **{gathering.SHEET_KEY: gathering.id},
+    )
+    db.session.add(attendee)
+    db.session.flush()
+    return attendee
+
+
+def sheet_attendees(gathering: Gathering) -> list[Attendee]:
+    """The sign-in sheet in the order people arrived (the order attendee choices number)."""
+    return db.session.scalars(
+        select(Attendee).where(sheet_filter(gathering)).order_by(Attendee.checked_in_at, Attendee.id)
+    ).all()
+
+
+def attendee_on_sheet(gathering: Gathering, attendee_id: int | None) -> Attendee | None:
+    """The attendee ``attendee_id`` of this gathering's sheet (``None`` for no id).
+    Raises :class:`ForumError` for someone who is not on it."""
+    if attendee_id is None:
+        return None
+    attendee = db.session.get(Attendee, attendee_id)
+    if attendee is None or getattr(attendee, gathering.SHEET_KEY) != gathering.id:
+        raise ForumError(_l("That person is not on this sign-in sheet."))
+    return attendee
+
+
+def named_count(gathering: Gathering) -> int:
+    """How many people are on the sheet."""
+    return db.session.scalar(select(func.count(Attendee.id)).where(sheet_filter(gathering))) or 0
+
+
+def set_headcount(gathering: Gathering, headcount: int | None) -> None:
+    """Record how many people were in the room. Raises :class:`ForumError` if fewer than
+    the people on the sheet, or the gathering takes no entries."""
+    if headcount is not None and headcount < named_count(gathering):
+        raise ForumError(_l("The headcount cannot be lower than the people on the sign-in sheet."))
+    if headcount is not None:
+        _open(gathering)
+    gathering.headcount = headcount
+
+
+def attendance(gathering: Gathering) -> dict:
+    """Distinct people on the sheet by profile, their total, and the room's headcount."""
+    rows = db.session.execute(
+        select(Attendee.profile, func.count(Attendee.id)).where(sheet_filter(gathering)).group_by(Attendee.profile)
+    ).all()
+    by_profile = {Profile(profile): count for profile, count in rows}
+    named = sum(by_profile.values())
+    return {
+        "by_profile": [(profile, by_profile.get(profile, 0)) for profile in Profile],
+        "named": named,
+        "total": max(named, gathering.headcount or 0),
+        "headcount": gathering.headcount,
+    }
+
+
+def attendee_choices(attendees: list[Attendee], blank_label) -> list[tuple]:
+    """Select choices for "said by": a blank one, then each attendee by name or number
+    (the same label the sheet's table shows)."""
+    return [("", blank_label)] + [(a.id, attendee_label(a, number)) for number, a in enumerate(attendees, start=1)]
+
+
+def attendee_label(attendee: Attendee, number: int) -> str:
+    """An attendee's name, or "Attendee N" (N their place on the sheet) for a walk-in
+    who gave none."""
+    return attendee.full_name or _("Attendee %(number)s", number=number)
+
+
+def add_remark(actor: User, gathering: Gathering, space_kind: str, attendee_id: int | None, text: str):
+    """Write down something said in the room, attributed to an attendee on the sheet or
+    to nobody: a contribution of ``space_kind`` (channel "in person"). Raises
+    :class:`ForumError` for an empty or too long text, someone not on the sheet, or a
+    gathering that takes no entries."""
+    text = checked_text(text, BODY_MAX, ForumError)
+    attendee = attendee_on_sheet(gathering, attendee_id)
+    _open(gathering)
+    remark = Contribution(
+        process_id=gathering.process_id,
+        space_kind=space_kind,
+        space_id=gathering.id,
+        author_id=attendee.user_id if attendee else None,
+        attendee_id=attendee.id if attendee else None,
+        municipality_id=gathering.sheet_municipality_id,
+        channel=Channel.IN_PERSON.value,
+    )
+    remark.set_body(text)
+    db.session.add(remark)
+    db.session.flush()
+    return remark

@@ -1,0 +1,165 @@
+"""The sign-in sheet pages of every gathering: the sheet, check-in, walk-ins, headcount and
+remarks said in the room.
+
+Each kind of gathering registers a :class:`~forums.sheets.services.SheetPages`; the routes
+below are added for each when the blueprint is registered, under the addresses and
+endpoint names that kind always had (``/forums/sessions/<meeting_id>/sheet`` is
+``forums.sheet``, ``/forums/workshops/<workshop_id>/sheet`` is ``forums.workshop_sheet``).
+Facilitators and administrators only.
+"""
+
+from functools import partial
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from accounts.choices import municipality_choices
+from accounts.models import User
+from core.extensions import db
+from core.forms import INVALID
+from core.permissions import managers_only
+from forums import bp
+from forums.common import ForumError
+from forums.sheets import services as sheets
+from forums.sheets.forms import CheckInForm, HeadcountForm, RemarkForm, WalkInForm
+from forums.sheets.services import SheetPages
+
+
+def _walk_in_form(gathering) -> WalkInForm:
+    form = WalkInForm(prefix="walkin")
+    form.municipality.choices = municipality_choices()
+    if form.municipality.data is None and not form.is_submitted():
+        form.municipality.data = gathering.sheet_municipality_id
+    return form
+
+
+def _remark_form(attendees) -> RemarkForm:
+    form = RemarkForm(prefix="remark")
+    form.attendee.choices = sheets.attendee_choices(attendees, _("Unnamed attendee"))
+    return form
+
+
+def _sheet_url(pages: SheetPages, gathering) -> str:
+    return url_for(f"forums.{pages.sheet}", **{pages.id_name: gathering.id})
+
+
+def render_sheet(pages: SheetPages, gathering, status=200, attendees=None, walk_in=None, remark=None, headcount=None):
+    """The sign-in sheet page; a form that failed validation is passed in to show its
+    errors and keep what was typed."""
+    attendees = sheets.sheet_attendees(gathering) if attendees is None else attendees
+    key = {pages.id_name: gathering.id}
+    return (
+        render_template(
+            pages.template,
+            gathering=gathering,
+            pages=pages,
+            key=key,
+            attendees=attendees,
+            labels={a.id: sheets.attendee_label(a, n) for n, a in enumerate(attendees, start=1)},
+            checked_in={a.user_id for a in attendees if a.user_id},
+            attendance=sheets.attendance(gathering),
+            walk_in_form=walk_in or _walk_in_form(gathering),
+            remark_form=(remark or _remark_form(attendees)) if pages.remark else None,
+            headcount_form=headcount or HeadcountForm(prefix="headcount", headcount=gathering.headcount),
+            **pages.context(gathering),
+        ),
+        status,
+    )
+
+
+def _sheet(pages: SheetPages, **ids):
+    """The sign-in sheet: people expected to check in, walk-ins, headcount, remarks."""
+    return render_sheet(pages, pages.load(ids[pages.id_name]))
+
+
+def _check_in(pages: SheetPages, user_id, **ids):
+    """Check an account in."""
+    gathering = pages.load(ids[pages.id_name])
+    user = db.get_or_404(User, user_id)
+    if user.deleted_at is not None:
+        abort(404)
+    form = CheckInForm(prefix="checkin")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        sheets.check_in(current_user, gathering, user, form.consent.data)
+    except ForumError as error:
+        flash(str(error), "error")
+    else:
+        if pages.after_check_in is not None:
+            pages.after_check_in(current_user, gathering, user)
+        flash(_("%(name)s is checked in.", name=user.public_name), "success")
+    return redirect(_sheet_url(pages, gathering))
+
+
+def _walk_in(pages: SheetPages, **ids):
+    """Add someone without an account to the sign-in sheet."""
+    gathering = pages.load(ids[pages.id_name])
+    walk_in = _walk_in_form(gathering)
+    if walk_in.validate_on_submit():
+        try:
+            sheets.add_walk_in(
+                current_user,
+                gathering,
+                walk_in.name.data,
+                walk_in.profile.data,
+                walk_in.municipality.data,
+                walk_in.consent.data,
+            )
+        except ForumError as error:
+            walk_in.name.errors.append(str(error))
+        else:
+            flash(_("Added to the sign-in sheet."), "success")
+            return redirect(_sheet_url(pages, gathering))
+    return render_sheet(pages, gathering, INVALID, walk_in=walk_in)
+
+
+def _headcount(pages: SheetPages, **ids):
+    """Record how many people were in the room."""
+    gathering = pages.load(ids[pages.id_name])
+    form = HeadcountForm(prefix="headcount")
+    if form.validate_on_submit():
+        try:
+            sheets.set_headcount(gathering, form.headcount.data)
+        except ForumError as error:
+            form.headcount.errors.append(str(error))
+        else:
+            flash(_("Headcount saved."), "success")
+            return redirect(_sheet_url(pages, gathering))
+    return render_sheet(pages, gathering, INVALID, headcount=form)
+
+
+def _remark(pages: SheetPages, **ids):
+    """Write down a remark said in the room."""
+    gathering = pages.load(ids[pages.id_name])
+    attendees = sheets.sheet_attendees(gathering)
+    remark = _remark_form(attendees)
+    if remark.validate_on_submit():
+        try:
+            sheets.add_remark(current_user, gathering, pages.remark_space, remark.attendee.data, remark.body.data)
+        except ForumError as error:
+            remark.body.errors.append(str(error))
+        else:
+            flash(_("Remark written down."), "success")
+            return redirect(_sheet_url(pages, gathering))
+    return render_sheet(pages, gathering, INVALID, attendees=attendees, remark=remark)
+
+
+def _route(state, pages: SheetPages, rule: str, endpoint: str, handler, methods):
+    view = managers_only(partial(handler, pages))
+    view.__name__ = view.__qualname__ = endpoint
+    view.__doc__ = handler.__doc__
+    state.add_url_rule(f"/{pages.path}/<int:{pages.id_name}>{rule}", endpoint, view, methods=methods)
+
+
+@bp.record
+def _add_sheet_routes(state) -> None:
+    """Add every registered gathering's sheet routes as the blueprint is registered."""
+    for pages in sheets.GATHERINGS:
+        _route(state, pages, "/sheet", pages.sheet, _sheet, ["GET"])
+        _route(state, pages, "/checkin/<int:user_id>", pages.check_in, _check_in, ["POST"])
+        _route(state, pages, "/walk-ins", pages.walk_in, _walk_in, ["POST"])
+        _route(state, pages, "/headcount", pages.headcount, _headcount, ["POST"])
+        if pages.remark:
+            _route(state, pages, "/remarks", pages.remark, _remark, ["POST"])

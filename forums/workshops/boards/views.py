@@ -1,0 +1,600 @@
+"""Pages for workshop boards: the board, its presenter view, the change feed behind live
+updates, cards, columns, clusters, dot votes, locking and exports.
+
+Every action is a plain form POST that comes back to the board, so the board works without
+JavaScript; ``static/board.js`` only keeps an open page up to date by asking
+``/changes?since=<version>`` every few seconds.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask import abort, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.orm import lazyload
+
+from core import audit
+from core.exports import csv_response, pseudonym
+from core.extensions import db
+from core.forms import INVALID, ConfirmForm
+from core.permissions import is_manager, managers_only
+from core.privacy import iso
+from core.visibility import is_public
+from forums import bp
+from forums.common import ForumError
+from forums.moderation.forms import ReasonForm
+from forums.sheets import services as sheets
+from forums.sheets.models import Attendee
+from forums.workshops import services as workshops
+from forums.workshops.boards import services as boards
+from forums.workshops.boards.forms import CardEditForm, CardForm, MoveForm, RoundForm, TitleForm
+from forums.workshops.boards.models import Board, BoardColumn, Card, Cluster
+
+audit.register_actions({"export.names": _l("Export with names")})
+
+#: How often an open board asks for changes, in milliseconds.
+POLL_MS = 3000
+REFUSED = 303
+
+
+@dataclass
+class BoardView:
+    """Everything a board (or one of its cards) is drawn with, for one viewer."""
+
+    board: Board
+    manager: bool
+    user_id: int | None
+    invitation: object
+    columns: list
+    clusters: list
+    voting: object
+    mine: dict
+    attendees: dict = field(default_factory=dict)
+    presenter: bool = False
+
+    @property
+    def can_vote(self) -> bool:
+        return boards.vote_error(current_user, self.board, self.invitation, self.voting) is None
+
+    @property
+    def dots_left(self) -> int:
+        return self.voting.dots_per_participant - sum(self.mine.values()) if self.voting else 0
+
+    @cached_property
+    def move_options(self) -> list[tuple[str, str]]:
+        return move_options(self.columns, self.clusters)
+
+    def clusters_of(self, column) -> list:
+        return [c for c in self.clusters if c.column_id == column.id]
+
+    def place(self, card: Card) -> str:
+        return place_of(card)
+
+    def author(self, card: Card) -> str:
+        """Who wrote a card, for facilitators: an account's name, or the attendee's."""
+        contribution = card.contribution
+        if contribution.attendee_id:
+            attendee = self.attendees.get(contribution.attendee_id)
+            name = attendee.full_name if attendee else ""
+            return _("%(name)s, in the room", name=name) if name else _("An attendee, in the room")
+        return contribution.author.public_name if contribution.author else _("Deleted account")
+
+    def is_mine(self, card: Card) -> bool:
+        return self.user_id is not None and card.contribution.author_id == self.user_id
+
+    def can_edit(self, card: Card) -> bool:
+        return boards.can_edit(current_user, self.board, card)
+
+    def can_delete(self, card: Card) -> bool:
+        return boards.can_delete(current_user, self.board, card)
+
+    def can_flag(self, card: Card) -> bool:
+        """Signed-in people who do not moderate may report someone else's card."""
+        return (
+            not self.presenter
+            and not self.manager
+            and current_user.is_authenticated
+            and not current_user.is_blocked
+            and not self.is_mine(card)
+        )
+
+
+def place_of(card: Card) -> str:
+    """The id of the list a card belongs in: its cluster's, or its column's."""
+    return f"cards-g{card.cluster_id}" if card.cluster_id else f"cards-c{card.column_id}"
+
+
+def move_options(columns, clusters) -> list[tuple[str, str]]:
+    """Where a card can go: each column (``c<id>``), then its clusters (``g<id>``)."""
+    options = []
+    for column in columns:
+        options.append((f"c{column.id}", column.title))
+        options += [(f"g{c.id}", f"{column.title} › {c.title}") for c in clusters if c.column_id == column.id]
+    return options
+
+
+def _board_or_404(board_id: int) -> Board:
+    return db.get_or_404(Board, board_id)
+
+
+def _view(board: Board, presenter: bool = False) -> BoardView:
+    manager = is_manager(current_user) and not presenter
+    voting = boards.current_round(board)
+    return BoardView(
+        board=board,
+        manager=manager,
+        user_id=current_user.id if current_user.is_authenticated and not presenter else None,
+        invitation=None if presenter else workshops.invitation_of(current_user, board.workshop),
+        columns=boards.columns(board),
+        clusters=boards.clusters(board),
+        voting=voting,
+        mine={} if presenter else boards.my_votes(voting, current_user),
+        attendees={a.id: a for a in sheets.sheet_attendees(board.workshop)} if manager else {},
+        presenter=presenter,
+    )
+
+
+def _grouped(cards) -> dict:
+    """Cards by the id of the list they sit in."""
+    grouped: dict[str, list] = {}
+    for card in cards:
+        grouped.setdefault(place_of(card), []).append(card)
+    return grouped
+
+
+def _card_form(view: BoardView, column, formdata=None) -> CardForm:
+    form = CardForm(prefix=f"c{column.id}", formdata=formdata)
+    if view.manager:
+        form.attendee.choices = [("", _("Nobody: I write it myself"))] + [
+            (a.id, a.full_name or _("Attendee %(number)s", number=i))
+            for i, a in enumerate(view.attendees.values(), start=1)
+        ]
+    else:
+        form.attendee.choices = [("", "")]
+    return form
+
+
+def _board_context(board, failed=None) -> dict:
+    """What the board page draws; ``failed`` is a card form (with its column) that did not
+    validate."""
+    view = _view(board)
+    cards = db.session.scalars(boards.cards_query(board)).unique().all()
+    refusal = boards.card_error(current_user, board, view.invitation)
+    forms = {}
+    if refusal is None:
+        forms = {column.id: _card_form(view, column) for column in view.columns}
+        if failed is not None:
+            forms[failed[0].id] = failed[1]
+    return {
+        "board": board,
+        "workshop": board.workshop,
+        "view": view,
+        "grouped": _grouped(cards),
+        "card_count": len(cards),
+        "card_forms": forms,
+        "refusal": refusal if current_user.is_authenticated else None,
+        "round_form": RoundForm(formdata=None) if view.manager else None,
+        "title_form": TitleForm(formdata=None),
+        "voters": boards.voters(view.voting) if view.voting and not view.voting.is_open else None,
+        "confirm": ConfirmForm(),
+        "poll_ms": POLL_MS,
+    }
+
+
+def _render_board(board, status=200, failed=None):
+    return render_template("forums/workshops/board.html", **_board_context(board, failed)), status
+
+
+@bp.get("/boards/<int:board_id>")
+def board(board_id):
+    """A board: columns, clusters and cards, with what the viewer may do."""
+    return _render_board(_board_or_404(board_id))
+
+
+@bp.get("/boards/<int:board_id>/present")
+def present(board_id):
+    """The presenter view for the projector: large type, read-only, live."""
+    board = _board_or_404(board_id)
+    view = _view(board, presenter=True)
+    cards = db.session.scalars(boards.cards_query(board)).unique().all()
+    return render_template(
+        "forums/workshops/present.html",
+        board=board,
+        workshop=board.workshop,
+        view=view,
+        grouped=_grouped(cards),
+        poll_ms=POLL_MS,
+    )
+
+
+@bp.get("/boards/<int:board_id>/changes")
+def board_changes(board_id):
+    """What changed on a board after version ``since``, for live viewers.
+
+    Nothing changed: just the version (one query). Cards changed: each changed card drawn
+    for this viewer, or its tombstone. Columns, clusters, the vote or the lock changed:
+    the board's body drawn again. ``view=present`` draws for the presenter view.
+    """
+    # The board row alone: nothing else is needed to say that nothing changed.
+    board = db.get_or_404(Board, board_id, options=[lazyload(Board.workshop)])
+    since = request.args.get("since", type=int)
+    presenter = request.args.get("view") == "present"
+    payload = {"version": board.version}
+    if since is not None and since == board.version:
+        pass
+    elif since is None or since < board.structure_version or since > board.version:
+        if presenter:
+            view = _view(board, presenter=True)
+            cards = db.session.scalars(boards.cards_query(board)).unique().all()
+            body = render_template("forums/workshops/_present_body.html", view=view, grouped=_grouped(cards))
+        else:
+            body = render_template("forums/workshops/_board_live.html", **_board_context(board))
+        payload["body"] = body
+    else:
+        view = _view(board, presenter=presenter)
+        draw = get_template_attribute("forums/workshops/_cards.html", "present_card" if presenter else "card")
+        payload["cards"] = [
+            {"id": card.id, "deleted": True}
+            if card.deleted_at is not None
+            else {"id": card.id, "place": view.place(card), "html": str(draw(card, view))}
+            for card in boards.changed_cards(board, since)
+        ]
+    response = jsonify(payload)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Cards --------------------------------------------------------------------------------
+
+
+def _back(board, card_id=None, status=302):
+    anchor = f"card-{card_id}" if card_id else None
+    return redirect(url_for("forums.board", board_id=board.id, _anchor=anchor), status)
+
+
+def _refuse(board, error, card_id=None):
+    flash(str(error), "error")
+    return _back(board, card_id, REFUSED)
+
+
+def _column_or_404(board, column_id) -> BoardColumn:
+    column = db.get_or_404(BoardColumn, column_id)
+    if column.board_id != board.id:
+        abort(404)
+    return column
+
+
+def _card_or_404(card_id):
+    card = db.session.get(Card, card_id)
+    if card is None or card.deleted_at is not None:
+        abort(404)
+    return card, _board_or_404(card.board_id)
+
+
+@bp.post("/boards/<int:board_id>/columns/<int:column_id>/cards")
+@login_required
+def add_card(board_id, column_id):
+    """Put a card in a column (facilitators may write it down for an attendee)."""
+    board = _board_or_404(board_id)
+    column = _column_or_404(board, column_id)
+    invitation = workshops.invitation_of(current_user, board.workshop)
+    refusal = boards.card_error(current_user, board, invitation)
+    if refusal:
+        return _refuse(board, refusal)
+    view = _view(board)
+    form = _card_form(view, column, formdata=request.form)
+    if form.validate_on_submit():
+        attendee = None
+        if form.attendee.data is not None:
+            attendee = db.session.get(Attendee, form.attendee.data)
+        try:
+            card = boards.add_card(current_user, board, invitation, column, form.body.data, attendee)
+        except ForumError as error:
+            form.body.errors.append(str(error))
+        else:
+            return _back(board, card.id)
+    return _render_board(board, INVALID, failed=(column, form))
+
+
+@bp.route("/cards/<int:card_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_card(card_id):
+    """Change the text of one's card."""
+    card, board = _card_or_404(card_id)
+    if not board.is_open:
+        return _refuse(board, boards.LOCKED, card.id)
+    if not boards.can_edit(current_user, board, card):
+        abort(403)
+    form = CardEditForm(body=card.contribution.body_source)
+    if form.validate_on_submit():
+        try:
+            boards.edit_card(board, card, form.body.data)
+        except ForumError as error:
+            form.body.errors.append(str(error))
+        else:
+            flash(_("Card saved."), "success")
+            return _back(board, card.id)
+    status = INVALID if form.errors else 200
+    return render_template("forums/workshops/card_edit.html", board=board, card=card, form=form), status
+
+
+@bp.post("/cards/<int:card_id>/delete")
+@login_required
+def delete_card(card_id):
+    """Delete one's card (facilitators may delete any)."""
+    card, board = _card_or_404(card_id)
+    if not board.is_open:
+        return _refuse(board, boards.LOCKED, card.id)
+    if not boards.can_delete(current_user, board, card):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    boards.delete_card(board, card)
+    flash(_("Card deleted."), "info")
+    return _back(board)
+
+
+@bp.post("/cards/<int:card_id>/move")
+@managers_only
+def move_card(card_id):
+    """Move a card to a column or into a cluster."""
+    card, board = _card_or_404(card_id)
+    form = MoveForm()
+    form.target.choices = move_options(boards.columns(board), boards.clusters(board))
+    if not form.validate_on_submit():
+        return _refuse(board, _("Choose where to move the card."), card.id)
+    kind, ident = form.target.data[0], int(form.target.data[1:])
+    try:
+        if kind == "g":
+            cluster = db.session.get(Cluster, ident)
+            boards.move_card(board, card, None, cluster)
+        else:
+            boards.move_card(board, card, db.session.get(BoardColumn, ident))
+    except ForumError as error:
+        return _refuse(board, error, card.id)
+    return _back(board, card.id)
+
+
+def _dot(card_id, action):
+    card, board = _card_or_404(card_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    invitation = workshops.invitation_of(current_user, board.workshop)
+    try:
+        action(current_user, board, invitation, card)
+    except ForumError as error:
+        return _refuse(board, error, card.id)
+    return _back(board, card.id)
+
+
+@bp.post("/cards/<int:card_id>/vote")
+@login_required
+def vote(card_id):
+    """Put one of one's dots on a card."""
+    return _dot(card_id, boards.place_dot)
+
+
+@bp.post("/cards/<int:card_id>/unvote")
+@login_required
+def unvote(card_id):
+    """Take one of one's dots back."""
+    return _dot(card_id, boards.take_dot)
+
+
+# Columns and clusters -----------------------------------------------------------------
+
+
+def _titled(board, action, *args):
+    """Run a column or cluster change that takes a title from a :class:`TitleForm`."""
+    form = TitleForm()
+    if not form.validate_on_submit():
+        return _refuse(board, form.title.errors[0] if form.title.errors else _("This form expired. Try again."))
+    try:
+        action(board, *args, form.title.data)
+    except ForumError as error:
+        return _refuse(board, error)
+    return _back(board)
+
+
+def _structural(board, action, *args):
+    """Run a change without fields (a CSRF-protected button)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        action(board, *args)
+    except ForumError as error:
+        return _refuse(board, error)
+    return _back(board)
+
+
+@bp.post("/boards/<int:board_id>/columns")
+@managers_only
+def add_column(board_id):
+    """Add a column at the right end."""
+    return _titled(_board_or_404(board_id), boards.add_column)
+
+
+@bp.post("/boards/<int:board_id>/columns/<int:column_id>/rename")
+@managers_only
+def rename_column(board_id, column_id):
+    """Rename a column."""
+    board = _board_or_404(board_id)
+    return _titled(board, boards.rename_column, _column_or_404(board, column_id))
+
+
+@bp.post("/boards/<int:board_id>/columns/<int:column_id>/<any(left, right):direction>")
+@managers_only
+def move_column(board_id, column_id, direction):
+    """Move a column one place left or right."""
+    board = _board_or_404(board_id)
+    step = -1 if direction == "left" else 1
+    return _structural(board, boards.move_column, _column_or_404(board, column_id), step)
+
+
+@bp.post("/boards/<int:board_id>/columns/<int:column_id>/delete")
+@managers_only
+def remove_column(board_id, column_id):
+    """Remove an empty column."""
+    board = _board_or_404(board_id)
+    return _structural(board, boards.remove_column, _column_or_404(board, column_id))
+
+
+@bp.post("/boards/<int:board_id>/columns/<int:column_id>/clusters")
+@managers_only
+def add_cluster(board_id, column_id):
+    """Start a named cluster in a column."""
+    board = _board_or_404(board_id)
+    return _titled(board, boards.add_cluster, _column_or_404(board, column_id))
+
+
+def _cluster_or_404(board, cluster_id) -> Cluster:
+    cluster = db.get_or_404(Cluster, cluster_id)
+    if cluster.board_id != board.id:
+        abort(404)
+    return cluster
+
+
+@bp.post("/boards/<int:board_id>/clusters/<int:cluster_id>/rename")
+@managers_only
+def rename_cluster(board_id, cluster_id):
+    """Rename a cluster."""
+    board = _board_or_404(board_id)
+    return _titled(board, boards.rename_cluster, _cluster_or_404(board, cluster_id))
+
+
+@bp.post("/boards/<int:board_id>/clusters/<int:cluster_id>/dissolve")
+@managers_only
+def dissolve_cluster(board_id, cluster_id):
+    """Dissolve a cluster; its cards stay in the column."""
+    board = _board_or_404(board_id)
+    return _structural(board, boards.dissolve_cluster, _cluster_or_404(board, cluster_id))
+
+
+# Voting rounds and locking ------------------------------------------------------------
+
+
+@bp.post("/boards/<int:board_id>/round")
+@managers_only
+def open_round(board_id):
+    """Open a dot-voting round."""
+    board = _board_or_404(board_id)
+    form = RoundForm()
+    if not form.validate_on_submit():
+        errors = form.dots.errors or form.max_per_card.errors or [_("This form expired. Try again.")]
+        return _refuse(board, errors[0])
+    try:
+        boards.open_round(board, form.dots.data, form.max_per_card.data)
+    except ForumError as error:
+        return _refuse(board, error)
+    flash(_("The vote is open."), "success")
+    return _back(board)
+
+
+@bp.post("/boards/<int:board_id>/round/close")
+@managers_only
+def close_round(board_id):
+    """Close the open voting round."""
+    return _structural(_board_or_404(board_id), boards.close_round)
+
+
+@bp.post("/boards/<int:board_id>/<any(lock, unlock):action>")
+@managers_only
+def lock_board(board_id, action):
+    """Lock a board when the workshop ends, or open it again."""
+    board = _board_or_404(board_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    boards.set_locked(board, action == "lock")
+    flash(_("The board is locked.") if action == "lock" else _("The board is open again."), "info")
+    return _back(board)
+
+
+# Exports ------------------------------------------------------------------------------
+
+
+def _export_rows(board):
+    view = _view(board)
+    columns = {c.id: c.title for c in view.columns}
+    clusters = {c.id: c.title for c in view.clusters}
+    cards = db.session.scalars(boards.cards_query(board)).unique().all()
+    return view, columns, clusters, cards
+
+
+@bp.route("/boards/<int:board_id>/export.csv", methods=["GET", "POST"])
+@managers_only
+def export_board_csv(board_id):
+    """One row per card: column, cluster, text, participant, channel, dots, time.
+
+    ``GET``: participants as pseudonyms. ``POST`` (a form with a reason, which goes to the
+    audit log): names, but only of people who agreed to be named on the workshop's
+    sign-in sheet; everyone else stays a pseudonym.
+    """
+    board = _board_or_404(board_id)
+    names = request.method == "POST"
+    if names:
+        form = ReasonForm()
+        if not form.validate_on_submit():
+            return _refuse(board, _("Say why you need the names, in at most 500 characters."))
+        audit.record("export.names", actor=current_user, note=form.reason.data.strip(), board=board.id)
+    view, columns, clusters, cards = _export_rows(board)
+    # People the sheet may name: walk-ins and accounts who agreed to be named.
+    named_attendees = {a.id for a in view.attendees.values() if a.consent}
+    named_accounts = {a.user_id for a in view.attendees.values() if a.consent and a.user_id}
+
+    def who(card):
+        contribution = card.contribution
+        if contribution.attendee_id:
+            attendee = view.attendees.get(contribution.attendee_id)
+            if names and contribution.attendee_id in named_attendees and attendee.full_name:
+                return attendee.full_name
+            if attendee is not None and attendee.user_id:
+                return pseudonym("user", attendee.user_id)
+            return pseudonym("attendee", contribution.attendee_id)
+        if contribution.author_id is None:
+            return ""
+        if names and contribution.author_id in named_accounts and contribution.author is not None:
+            return contribution.author.public_name
+        return pseudonym("user", contribution.author_id)
+
+    header = [_("Column"), _("Cluster"), _("Card"), _("Participant"), _("Channel"), _("Dots"), _("Time")]
+    rows = (
+        [
+            columns.get(card.column_id, ""),
+            clusters.get(card.cluster_id, ""),
+            card.contribution.body_source,
+            who(card),
+            card.contribution.channel,
+            card.dots,
+            iso(card.contribution.created_at),
+        ]
+        for card in cards
+    )
+    return csv_response(f"board-{board.id}.csv", header, rows)
+
+
+@bp.get("/boards/<int:board_id>/export.md")
+@managers_only
+def export_board_markdown(board_id):
+    """The board as Markdown for the minutes: columns, clusters with their dots, cards
+    (without names, and without hidden cards)."""
+    board = _board_or_404(board_id)
+    view, _columns, _clusters, cards = _export_rows(board)
+    text = render_template(
+        "forums/workshops/board.md",
+        board=board,
+        workshop=board.workshop,
+        view=view,
+        # The minutes may be published: hidden cards and blocked accounts' cards stay out.
+        grouped=_grouped([card for card in cards if is_public(card.contribution)]),
+        voters=boards.voters(view.voting),
+    )
+    return (
+        text,
+        200,
+        {
+            "Content-Type": "text/markdown; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="board-{board.id}.md"',
+        },
+    )
