@@ -57,6 +57,9 @@ class Space:
     places: Callable[[list[Contribution]], dict[int, Place]]
     #: ``viewer -> SQL condition`` on contributions of this kind that ``viewer`` may see.
     visible: Callable[[object], object]
+    #: ``contribution -> None``, for spaces whose open pages follow changes live: called
+    #: when moderation changes what viewers see of the contribution (hidden, restored).
+    changed: Callable[[Contribution], None] | None = None
 
 
 SPACES: dict[str, Space] = {}
@@ -79,6 +82,18 @@ def places_of(contributions: Iterable[Contribution]) -> dict[int, Place]:
         if space is not None:
             found.update(space.places(batch))
     return found
+
+
+def changed(contribution: Contribution) -> None:
+    """Tell the space of ``contribution`` that what viewers see of it changed."""
+    space = SPACES.get(contribution.space_kind)
+    if space is not None and space.changed is not None:
+        space.changed(contribution)
+
+
+def live_kinds() -> list[str]:
+    """The kinds whose spaces want to hear of changes (:func:`changed`)."""
+    return [kind for kind, space in SPACES.items() if space.changed is not None]
 
 
 def visible_condition(viewer):

@@ -13,6 +13,7 @@ from forums.discussions.services import post_path, visible_filter
 from forums.meetings.models import Meeting
 from forums.meetings.services import meeting_path
 from forums.workshops.boards.models import Board, Card
+from forums.workshops.boards.services import card_seen_differently
 from forums.workshops.models import Workshop
 
 
@@ -78,7 +79,7 @@ def _board_visible(viewer):
 
 register_space(Space(SpaceKind.THREAD, _thread_places, _thread_visible))
 register_space(Space(SpaceKind.MEETING, _meeting_places, _meeting_visible))
-register_space(Space(SpaceKind.BOARD, _board_places, _board_visible))
+register_space(Space(SpaceKind.BOARD, _board_places, _board_visible, card_seen_differently))
 
 register_value_labels(
     "space_kind",

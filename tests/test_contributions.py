@@ -236,3 +236,20 @@ def test_the_workshop_sheet_never_speaks_of_a_cancelled_session(app, client, fac
     page = client.get(f"/forums/workshops/{workshop_id}").get_data(as_text=True)
     assert "Realizado" in page or "Realizada" in page
     assert "sesión fue cancelada" not in client.get(f"/forums/workshops/{workshop_id}/sheet").get_data(as_text=True)
+
+
+def test_blocking_an_author_reaches_open_boards(app, client, everywhere, personas):
+    board = f"/forums/boards/{everywhere['board']}"
+    login(client, personas["staff"])
+    version = client.get(f"{board}/changes").get_json()["version"]
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    assert (
+        client.post(f"/forums/moderation/users/{personas['citizen'].id}/block", data={"reason": "Spam"}).status_code
+        == 302
+    )
+    client.post("/logout")
+    login(client, personas["staff"])
+    feed = client.get(f"{board}/changes?since={version}").get_json()
+    assert feed["version"] > version and "Una idea secreta" not in str(feed)
+    assert [card["id"] for card in feed.get("cards", [])] == [everywhere["card"]]

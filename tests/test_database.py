@@ -58,3 +58,76 @@ def test_constraint_names_follow_the_convention(app):
         assert any(u["name"] == "uq_municipalities_name" for u in uniques)
         fks = inspector.get_foreign_keys("users")
         assert any(fk["name"] == "fk_users_municipality_id_municipalities" for fk in fks)
+
+
+def _fresh_database_url(app, tmp_path) -> str:
+    """A second, empty database on the engine under test (a new SQLite file, or a new
+    database on the PostgreSQL server)."""
+    from sqlalchemy import create_engine, make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+    name = f"{url.database}_migrations"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def test_migration_0006_gives_old_contributions_their_process_and_new_kinds(app, tmp_path):
+    """Rows written before 0006 (old space kinds, no process) come out with the process of
+    their space, the new kind names, no dangling attendee link, and searchable text."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import make_app
+
+    other = make_app(_fresh_database_url(app, tmp_path))  # at the head revision
+    with other.app_context():
+        downgrade(revision="0005_workshops")
+        statements = [
+            "INSERT INTO processes (id, title, description, starts_on, ends_on) "
+            "VALUES (7, 'Proceso', '', '2016-09-01', '2018-06-30')",
+            "INSERT INTO forums (id, process_id, kind, title, description_source, description_html, status, "
+            "created_at, thread_count, member_count) "
+            "VALUES (3, 7, 'citizen', 'Foro', '', '', 'open', '2017-01-01', 1, 0)",
+            "INSERT INTO threads (id, forum_id, title, created_at, last_post_at, post_count) "
+            "VALUES (5, 3, 'Hilo', '2017-01-01', '2017-01-01', 1)",
+            "INSERT INTO meetings (id, forum_id, title, starts_at, place, online_url, agenda_source, agenda_html, "
+            "status, minutes_source, minutes_html, minutes_published, created_at, registered_count) "
+            "VALUES (6, 3, 'Sesión', '2017-01-01', '', '', '', '', 'held', '', '', false, '2017-01-01', 0)",
+            "INSERT INTO workshops (id, process_id, kind, title, starts_at, place, description_source, "
+            "description_html, status, created_at) "
+            "VALUES (8, 7, 'codesign', 'Taller', '2017-01-01', '', '', '', 'held', '2017-01-01')",
+            "INSERT INTO boards (id, workshop_id, title, status, version, structure_version, created_at) "
+            "VALUES (9, 8, 'Muro', 'open', 0, 0, '2017-01-01')",
+        ]
+        for kind, space, contribution_id, attendee in (
+            ("forum_thread", 5, 1, "NULL"),
+            ("forum_session", 6, 2, "4242"),
+            ("workshop_board", 9, 3, "NULL"),
+        ):
+            statements.append(
+                "INSERT INTO contributions (id, space_kind, space_id, attendee_id, channel, body_source, body_html, "
+                "created_at, hidden_reason) "
+                f"VALUES ({contribution_id}, '{kind}', {space}, {attendee}, 'online', 'transparencia activa', "
+                "'<p>transparencia activa</p>', '2017-01-01', '')"
+            )
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, space_kind, process_id, attendee_id FROM contributions ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [(1, "thread", 7, None), (2, "meeting", 7, None), (3, "board", 7, None)]
+        from forums.discussions.services import _matching_contributions
+
+        assert set(db.session.scalars(_matching_contributions(["transparencia"]))) == {1, 2, 3}
+        db.session.remove()
+        db.engine.dispose()

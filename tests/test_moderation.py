@@ -122,7 +122,9 @@ def test_block_hides_content_and_stops_posting(app, client, thread, personas):
     client.post("/logout")
     assert "Texto original" in client.get(f"/forums/threads/{thread_id}").get_data(as_text=True)
     with app.app_context():
-        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("moderation.%"))).all()
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action.like("moderation.%")).order_by(AuditEntry.id)
+        ).all()
         assert actions == ["moderation.blocked", "moderation.unblocked"]
 
 

@@ -291,39 +291,14 @@ def world(request, app, factory, places, personas):
         db.session.add(notification)
         db.session.commit()
         notification_id = notification.id
-    with app.app_context():
-        from datetime import datetime
-
-        from forums.meetings.models import Meeting
-
-        meetings = [
-            Meeting(forum_id=f, title="Sesión", starts_at=datetime(2017, 4, 5, 21, 30))
-            for f in (forum_id, staff_forum_id)
-        ]
-        db.session.add_all(meetings)
-        db.session.flush()
-        from core.models import Contribution
-        from core.spaces import SpaceKind
-
-        remarks = [
-            Contribution(
-                process_id=process_id,
-                space_kind=SpaceKind.MEETING,
-                space_id=m.id,
-                channel="in_person",
-                body_source="Dicho en la sala",
-                body_html="<p>Dicho en la sala</p>",
-            )
-            for m in meetings
-        ]
-        db.session.add_all(remarks)
-        db.session.commit()
-        meeting_id, staff_meeting_id = (m.id for m in meetings)
-        remark_id, staff_remark_id = (r.id for r in remarks)
+    meeting_id = factory.meeting(forum_id)
+    staff_meeting_id = factory.meeting(staff_forum_id)
+    remark_id = factory.remark(meeting_id)
+    staff_remark_id = factory.remark(staff_meeting_id)
     url = getattr(request.node, "callspec", None) and request.node.callspec.params.get("url", "")
     needs_workshops = url and any(name in url for name in WORKSHOP_IDS)
     ids = {
-        **(_workshop_world(app, process_id, personas) if needs_workshops else {}),
+        **(_workshop_world(app, factory, process_id, personas) if needs_workshops else {}),
         "contribution": contribution_id,
         "staff_contribution": staff_contribution_id,
         "notification": notification_id,
@@ -349,41 +324,40 @@ def world(request, app, factory, places, personas):
     return personas, ids
 
 
-def _workshop_world(app, process_id, personas) -> dict:
-    """A co-design workshop with a board, and an expert workshop with a presentation."""
-    from datetime import datetime
-
+def _workshop_world(app, factory, process_id, personas) -> dict:
+    """A co-design workshop with a board (the citizen's card, a cluster, an open dot vote
+    with the citizen's dot), and an expert workshop with a presentation."""
     from accounts.models import User
     from forums.workshops import services as workshop_services
     from forums.workshops.boards import services as board_services
-    from forums.workshops.boards.models import BoardColumn, Cluster
+    from forums.workshops.boards.models import Board, Card
+    from forums.workshops.models import Workshop, WorkshopInvitation
 
+    citizen_id = personas["citizen"].id
+    workshop_id = factory.workshop(process_id, title="Taller", invite=[citizen_id])
+    expert_id = factory.workshop(process_id, kind="expert", title="Expertos")
+    board_id = factory.board(workshop_id)
+    card_id, card_contribution_id = factory.card(board_id, citizen_id)
     with app.app_context():
-        facilitator = db.session.get(User, personas["facilitator"].id)
-        citizen = db.session.get(User, personas["citizen"].id)
-        fields = {"starts_at": datetime(2017, 5, 10, 13), "ends_at": None, "place": "", "description": ""}
-        workshop = workshop_services.create(
-            facilitator, process_id=process_id, kind="codesign", title="Taller", **fields
-        )
-        expert = workshop_services.create(facilitator, process_id=process_id, kind="expert", title="Expertos", **fields)
-        presentation = workshop_services.save_presentation(expert, None, "Datos abiertos", "Expositora A", "", "")
-        invitation = workshop_services.invite(facilitator, workshop, citizen.email, "participant")
-        board = board_services.create_board(workshop, "Muro")
+        citizen = db.session.get(User, citizen_id)
+        board = db.session.get(Board, board_id)
         first, *_middle, last = board_services.columns(board)
-        card = board_services.add_card(citizen, board, invitation, first, "Una idea")
+        presentation = workshop_services.save_presentation(
+            db.session.get(Workshop, expert_id), None, "Datos abiertos", "Expositora A", "", ""
+        )
+        invitation = db.session.scalar(db.select(WorkshopInvitation).where(WorkshopInvitation.user_id == citizen_id))
         cluster = board_services.add_cluster(board, first, "Grupo")
         board_services.open_round(board, 3, 2)
-        board_services.place_dot(citizen, board, invitation, card)
+        board_services.place_dot(citizen, board, invitation, db.session.get(Card, card_id))
         db.session.commit()
-        assert isinstance(last, BoardColumn) and isinstance(cluster, Cluster)
         return {
-            "workshop": workshop.id,
-            "expert_workshop": expert.id,
+            "workshop": workshop_id,
+            "expert_workshop": expert_id,
             "presentation": presentation.id,
             "invitation": invitation.id,
-            "board": board.id,
-            "card": card.id,
-            "card_contribution": card.contribution_id,
+            "board": board_id,
+            "card": card_id,
+            "card_contribution": card_contribution_id,
             "cluster": cluster.id,
             "column": last.id,
         }

@@ -260,6 +260,34 @@ def test_change_feed_returns_only_what_changed(app, client, workshop, personas):
     assert client.get(f"{feed}?since=abc").get_json()["body"]
 
 
+def test_hiding_and_restoring_a_card_reach_the_change_feed(app, client, workshop, personas):
+    """Open boards learn of moderation: the card takes a new version, drawn per viewer."""
+    feed = f"/forums/boards/{workshop['board']}/changes"
+    login(client, personas["citizen"])
+    _add(client, workshop, "Idea con un dato personal")
+    (card_id,) = _card_ids(app, workshop["board"])
+    with app.app_context():
+        contribution_id = db.session.scalar(select(Card.contribution_id).where(Card.id == card_id))
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    before = client.get(feed).get_json()["version"]
+    hidden = client.post(f"/forums/moderation/contributions/{contribution_id}/hide", data={"reason": "Dato"})
+    assert hidden.status_code == 302
+    client.post("/logout")
+    login(client, personas["staff"])
+    changes = client.get(f"{feed}?since={before}").get_json()
+    assert changes["version"] == before + 1
+    assert [c["id"] for c in changes["cards"]] == [card_id]
+    assert "Ocultado por una persona moderadora." in changes["cards"][0]["html"]
+    assert "dato personal" not in changes["cards"][0]["html"]
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    client.post(f"/forums/moderation/contributions/{contribution_id}/restore", data={"reason": "Revisado"})
+    changes = client.get(f"{feed}?since={before + 1}&view=present").get_json()
+    assert [c["id"] for c in changes["cards"]] == [card_id]
+    assert "Idea con un dato personal" in changes["cards"][0]["html"]
+
+
 def test_exports_use_pseudonyms_unless_names_are_asked(app, client, workshop, personas):
     login(client, personas["citizen"])
     _add(client, workshop, '=HYPERLINK("http://x")')

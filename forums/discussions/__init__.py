@@ -1,0 +1,1 @@
+"""Forums, their members, threads and posts, reading position and search."""

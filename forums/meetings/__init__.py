@@ -1,0 +1,1 @@
+"""A forum's sessions (meetings): scheduling, registration with a waiting list, minutes."""

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import Contribution, utcnow
 from core.notifications import notify, register_kinds
 from core.roles import Role
-from core.spaces import Place, places_of
+from core.spaces import Place, changed, live_kinds, places_of
 from core.text import checked_text
 from forums.common import ForumError
 from forums.moderation.models import REASON_MAX, Flag
@@ -93,6 +93,7 @@ def hide(actor: User, contribution: Contribution, reason: str) -> None:
     contribution.hidden_at = utcnow()
     contribution.hidden_reason = reason
     contribution.hidden_by_id = actor.id
+    changed(contribution)
     _resolve_flags(actor, contribution)
     audit.record(
         "moderation.hidden",
@@ -114,6 +115,7 @@ def restore(actor: User, contribution: Contribution, reason: str) -> None:
     contribution.hidden_at = None
     contribution.hidden_reason = ""
     contribution.hidden_by_id = None
+    changed(contribution)
     _resolve_flags(actor, contribution)
     audit.record(
         "moderation.restored",
@@ -135,6 +137,14 @@ def dismiss(actor: User, contribution: Contribution) -> None:
     db.session.flush()
 
 
+def _tell_live_spaces(user: User) -> None:
+    """Blocking or unblocking changes what viewers see of everything the account said:
+    live spaces (boards) draw it again."""
+    statement = select(Contribution).where(Contribution.author_id == user.id, Contribution.space_kind.in_(live_kinds()))
+    for contribution in db.session.scalars(statement).all():
+        changed(contribution)
+
+
 def block(actor: User, user: User, reason: str) -> None:
     """Block an account: its content is hidden and it can no longer post. Raises
     :class:`ForumError` for oneself, facilitators and administrators."""
@@ -145,6 +155,7 @@ def block(actor: User, user: User, reason: str) -> None:
         raise ForumError(_l("This account is already blocked."))
     user.blocked_at = utcnow()
     user.blocked_reason = reason
+    _tell_live_spaces(user)
     audit.record("moderation.blocked", actor=actor, target_user=user, note=reason)
     db.session.flush()
 
@@ -155,5 +166,6 @@ def unblock(actor: User, user: User) -> None:
         raise ForumError(_l("This account is not blocked."))
     user.blocked_at = None
     user.blocked_reason = ""
+    _tell_live_spaces(user)
     audit.record("moderation.unblocked", actor=actor, target_user=user)
     db.session.flush()

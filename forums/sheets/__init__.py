@@ -1,0 +1,1 @@
+"""The sign-in sheet of any gathering: accounts and walk-ins, headcount, remarks."""

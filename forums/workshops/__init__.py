@@ -1,0 +1,1 @@
+"""Co-design and expert workshops: invitations, presentations; boards in ``boards``."""

@@ -63,6 +63,9 @@ SESSIONS_SPANISH = {
     "Held": "Realizada",
     "Hidden by a moderator.": "Ocultado por una persona moderadora.",
     "Hidden by a moderator: %(reason)s": "Ocultado por una persona moderadora: %(reason)s",
+    "Hidden by a moderator: %(reason)s. Only you and the moderators see it.": (
+        "Ocultado por una persona moderadora: %(reason)s. Solo usted y el equipo de moderación lo ven."
+    ),
     "Hidden contributions": "Aportes ocultos",
     "Hidden. The author can see it, with your reason.": (
         "Se ocultó. Su autor o autora puede verlo, junto con el motivo."
@@ -78,7 +81,6 @@ SESSIONS_SPANISH = {
     "Notifications": "Notificaciones",
     "On the sign-in sheet": "En la lista de asistencia",
     "On the waiting list": "En lista de espera",
-    "Only you and the moderators see this post.": "Solo usted y las personas moderadoras ven este mensaje.",
     "People attending": "Personas asistentes",
     "People in the room": "Personas en la sala",
     "Place": "Lugar",
@@ -485,8 +487,7 @@ def test_reported_post_is_hidden_and_its_author_told(site, paths, open_site, ope
     author.click(button(notice, "es", "View"))
     expect(author.page).to_have_url(re.compile(rf"{re.escape(thread_path)}\?page=1#post-1$"))
     expect(post(author, 1).locator("p.notice")).to_have_text(
-        f"{tr('es', 'Hidden by a moderator: %(reason)s', reason=hide_reason)}"
-        f" {tr('es', 'Only you and the moderators see this post.')}"
+        tr("es", "Hidden by a moderator: %(reason)s. Only you and the moderators see it.", reason=hide_reason)
     )
     expect(post(author, 1).locator(".post-body")).to_have_text(body)
     expect(header_link(author, "es", "Notifications").locator(".count")).to_have_count(0)

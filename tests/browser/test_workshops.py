@@ -129,14 +129,14 @@ def test_two_participants_see_each_other_live_and_facilitator_clusters_and_votes
     _mark(projector)
 
     _add_card(ana, transparency, "Actas del concejo en formato abierto")
-    expect(beto.page.get_by_text("Actas del concejo en formato abierto")).to_be_visible(timeout=LIVE_MS)
+    expect(beto.page.get_by_text("Actas del concejo en formato abierto", exact=True)).to_be_visible(timeout=LIVE_MS)
     _still_same_document(beto)
     _mark(ana)  # Ana's page reloaded after her own card.
     _add_card(beto, transparency, "Publicar el presupuesto por barrio")
-    expect(ana.page.get_by_text("Publicar el presupuesto por barrio")).to_be_visible(timeout=LIVE_MS)
+    expect(ana.page.get_by_text("Publicar el presupuesto por barrio", exact=True)).to_be_visible(timeout=LIVE_MS)
     _still_same_document(ana)
     for text in ("Actas del concejo en formato abierto", "Publicar el presupuesto por barrio"):
-        expect(projector.page.get_by_text(text)).to_be_visible(timeout=LIVE_MS)
+        expect(projector.page.get_by_text(text, exact=True)).to_be_visible(timeout=LIVE_MS)
     _still_same_document(projector)
 
     # The facilitator groups the two cards in a named cluster.

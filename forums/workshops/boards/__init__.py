@@ -1,0 +1,1 @@
+"""Live workshop boards: columns, clusters, cards, dot votes, exports."""

@@ -447,6 +447,18 @@ def cards_query(board: Board):
     return select(Card).where(Card.board_id == board.id, Card.deleted_at.is_(None)).options(load).order_by(Card.id)
 
 
+def card_seen_differently(contribution: Contribution) -> None:
+    """Moderation hid or restored a card's words: give the card the board's next version,
+    so open pages draw it again for each viewer (on a locked board too)."""
+    card = db.session.scalar(select(Card).where(Card.contribution_id == contribution.id))
+    if card is None:
+        return
+    board = db.session.get(Board, card.board_id)
+    _lock(board)
+    card.version = _bump(board)
+    db.session.flush()
+
+
 def changed_cards(board: Board, since: int) -> list[Card]:
     """Cards changed after version ``since``, tombstones included, with their words and
     accounts."""

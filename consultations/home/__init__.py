@@ -1,0 +1,1 @@
+"""The consultations landing page."""
