@@ -253,3 +253,23 @@ def test_blocking_an_author_reaches_open_boards(app, client, everywhere, persona
     feed = client.get(f"{board}/changes?since={version}").get_json()
     assert feed["version"] > version and "Una idea secreta" not in str(feed)
     assert [card["id"] for card in feed.get("cards", [])] == [everywhere["card"]]
+
+
+def test_a_hidden_post_stays_hidden_where_it_is_quoted_or_reviewed(app, client, everywhere, factory, personas):
+    thread = everywhere["thread"]
+    with app.app_context():
+        post_id = db.session.scalar(select(Post.id).where(Post.contribution_id == everywhere["post_contribution"]))
+        first = db.session.get(Contribution, everywhere["post_contribution"])
+        first.set_body("Texto que se editó")
+        first.hidden_at, first.hidden_reason = first.created_at, "Insultos"
+        db.session.get(Post, post_id).edited_at = first.created_at
+        db.session.commit()
+    factory.member(everywhere["forum"], personas["staff"].id)
+    login(client, personas["staff"])
+    quoting = client.get(f"/forums/threads/{thread}/reply?to={post_id}").get_data(as_text=True)
+    assert "Texto que se editó" not in quoting and "Ocultado por una persona moderadora." in quoting
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    history = client.get(f"/forums/posts/{post_id}/history")
+    assert history.status_code == 200 and "Texto que se editó" in history.get_data(as_text=True)
+    assert "Insultos" in history.get_data(as_text=True)

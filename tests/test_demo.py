@@ -3,13 +3,14 @@
 from sqlalchemy import func, select
 
 from accounts.models import Municipality, Organisation, Process, RequestStatus, StaffRequest, User
+from core import spaces
 from core.extensions import db
 from core.models import Contribution
 from core.roles import Role
 from core.spaces import SpaceKind
 from forums.discussions.models import Forum, Post, Thread
 from forums.meetings.models import Meeting
-from forums.sheets import services as meeting_services
+from forums.sheets import services as sheets
 from forums.sheets.models import Attendee
 from forums.workshops import services as workshop_services
 from forums.workshops.boards import services as board_services
@@ -108,18 +109,18 @@ def test_workshop_demo_is_complete_and_idempotent(app, runner):
         expert = [w for w in workshops if w.kind == WorkshopKind.EXPERT.value]
         assert (len(codesign), len(expert)) == (3, 3)
         for workshop in workshops:
-            assert meeting_services.named_count(workshop) > 0, workshop.title
-            assert workshop.status == "held" and workshop.headcount >= meeting_services.named_count(workshop)
+            assert sheets.named_count(workshop) > 0, workshop.title
+            assert workshop.status == "held" and workshop.headcount >= sheets.named_count(workshop)
             assert any(i.role == "facilitator" for i in workshop_services.invitations(workshop))
         for workshop in expert:
             assert len(workshop_services.presentations(workshop)) >= 2, workshop.title
             (board,) = board_services.boards_of(workshop)
             assert 10 <= len(db.session.scalars(board_services.cards_query(board)).all()) <= 20
-            sheet = meeting_services.sheet_attendees(workshop)
+            sheet = sheets.sheet_attendees(workshop)
             assert any(a.user_id is None and a.profile == "expert" for a in sheet), "an expert walk-in"
         assert [len(board_services.boards_of(w)) for w in codesign] == [2, 1, 1]
         for workshop in codesign:
-            sheet = meeting_services.sheet_attendees(workshop)
+            sheet = sheets.sheet_attendees(workshop)
             assert any(a.user_id for a in sheet) and any(a.user_id is None for a in sheet)
             assert {a.consent for a in sheet if a.user_id} == {True, False}
             for board in board_services.boards_of(workshop):
@@ -134,6 +135,14 @@ def test_workshop_demo_is_complete_and_idempotent(app, runner):
                 assert (voting.dots_per_participant, voting.max_per_card) == (3, 1)
                 assert board_services.voters(voting) > 0 and sum(c.dots for c in cards) > 0
                 assert board.is_open == (workshop is codesign[-1]), board.title
+        # Every demo contribution (posts, remarks, cards) belongs to the demo's one process,
+        # and each kind's registered place agrees.
+        (process_id,) = db.session.scalars(select(Process.id)).all()
+        contributions = db.session.scalars(select(Contribution)).all()
+        assert {c.process_id for c in contributions} == {process_id}
+        assert {c.space_kind for c in contributions} == {"thread", "meeting", "board"}
+        places = spaces.places_of(contributions)
+        assert len(places) == len(contributions) and {p.process_id for p in places.values()} == {process_id}
         counts = _workshop_counts()
 
     assert runner.invoke(args=["demo"]).exit_code == 0

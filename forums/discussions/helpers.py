@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
+from core.models import Contribution
 from forums.discussions import services
 from forums.discussions.models import Forum, Post, Thread
 
@@ -27,8 +28,8 @@ def thread_or_404(thread_id: int):
 
 
 def post_or_404(post_id: int):
-    """The post (with its words), thread, forum and membership; 404 if not visible."""
-    post = db.get_or_404(Post, post_id, options=[joinedload(Post.contribution)])
+    """The post (with its words and their account), thread, forum and membership; 404 if not visible."""
+    post = db.get_or_404(Post, post_id, options=[joinedload(Post.contribution).joinedload(Contribution.author)])
     thread, forum, member = thread_or_404(post.thread_id)
     return post, thread, forum, member
 

@@ -323,7 +323,15 @@ def reply(thread_id):
                 return redirect(post_url(post))
     status = INVALID if form.errors else 200
     return (
-        render_template("forums/reply.html", thread=thread, forum=forum, form=form, target=target, preview=preview),
+        render_template(
+            "forums/reply.html",
+            thread=thread,
+            forum=forum,
+            form=form,
+            target=target,
+            preview=preview,
+            can_manage=is_manager(current_user),
+        ),
         status,
     )
 
