@@ -140,6 +140,11 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str, method: str | None = None) -> None:
         """Hash and store ``password``; rotates the session token."""
         self.password_hash = generate_password_hash(password, method=method or "scrypt")
+        self.rotate_token()
+
+    def rotate_token(self) -> None:
+        """A new session token: every session and remember-me cookie issued with the old
+        one stops signing anyone in."""
         self.auth_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:

@@ -192,7 +192,7 @@ def authenticate(email: str, password: str) -> User | None:
 def end_sessions(user: User) -> None:
     """Rotate the account's login token: every session and remember-me cookie issued so
     far (copied ones included) stops signing anyone in. Used at sign-out. Raises nothing."""
-    user.auth_token = secrets.token_hex(16)
+    user.rotate_token()
     db.session.flush()
 
 

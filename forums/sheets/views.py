@@ -56,7 +56,6 @@ def render_sheet(pages: SheetPages, gathering, status=200, attendees=None, walk_
             pages=pages,
             key=key,
             attendees=attendees,
-            labels={a.id: sheets.attendee_label(a, n) for n, a in enumerate(attendees, start=1)},
             checked_in={a.user_id for a in attendees if a.user_id},
             attendance=sheets.attendance(gathering),
             walk_in_form=walk_in or _walk_in_form(gathering),

@@ -147,10 +147,7 @@ def _grouped(cards) -> dict:
 def _card_form(view: BoardView, column, formdata=None) -> CardForm:
     form = CardForm(prefix=f"c{column.id}", formdata=formdata)
     if view.manager:
-        form.attendee.choices = [("", _("Nobody: I write it myself"))] + [
-            (a.id, a.full_name or _("Attendee %(number)s", number=i))
-            for i, a in enumerate(view.attendees.values(), start=1)
-        ]
+        form.attendee.choices = sheets.attendee_choices(list(view.attendees.values()), _("Nobody: I write it myself"))
     else:
         form.attendee.choices = [("", "")]
     return form
