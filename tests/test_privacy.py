@@ -112,3 +112,40 @@ def test_deleting_an_account_that_did_everything(app, client, factory, places, p
         assert db.session.get(User, uid).public_name in ("participante eliminado", "deleted participant")
     page = client.get(f"/forums/threads/{thread_id}").get_data(as_text=True)
     assert "Mi hilo sobre actas" in page and "Rosa Pérez" not in page
+
+
+def test_data_page_and_download_queries_do_not_grow(app, client, factory, places, personas, count_queries):
+    """The readable page and the JSON download of a person with a little and with a lot
+    of participation (posts, memberships, cards, reports) cost the same queries."""
+    person = personas["citizen"]
+    other = personas["staff"]
+
+    def participate(n):
+        process_id = factory.process()
+        workshop_id = factory.workshop(process_id, invite=[person.id])
+        board_id = factory.board(workshop_id)
+        for _ in range(n):
+            forum_id = factory.forum("citizen", places["home"], process_id)
+            factory.member(forum_id, person.id)
+            factory.thread(forum_id, person.id, posts=3)
+            factory.card(board_id, person.id)
+            others = factory.thread(forum_id, other.id)
+            with app.app_context():
+                target = db.session.scalar(select(Post.contribution_id).where(Post.thread_id == others))
+                db.session.add(Flag(contribution_id=target, user_id=person.id, reason="Revisar"))
+                db.session.commit()
+
+    def cost():
+        counts = []
+        for url in ("/account/data", "/account/data.json"):
+            with count_queries:
+                assert client.get(url).status_code == 200
+            counts.append(count_queries.count)
+        return counts
+
+    login(client, person)
+    participate(1)
+    few = cost()
+    participate(6)
+    many = cost()
+    assert few == many, (few, many)
