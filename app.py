@@ -88,12 +88,14 @@ def _register_cli(app: Flask) -> None:
     def demo_command():
         """Load (or top up) the demo: places, the process and one account per role."""
         from accounts import demo as accounts_demo
+        from consultations import demo as consultations_demo
         from forums.discussions import demo as forums_demo
         from forums.workshops import demo as workshop_demo
 
         logins = accounts_demo.load()
         forums_demo.load()
         workshop_demo.load()
+        consultations_demo.load()
         ext.db.session.commit()
         click.echo("Demo loaded. Logins (email / password):")
         for role, email, password in logins:

@@ -98,7 +98,14 @@ register_labels(
 )
 register_value_labels("role", {role.value: role.label for role in Role})
 register_value_labels("staff_requests.status", {status.value: status.label for status in RequestStatus})
-register_value_labels("channel", {Channel.ONLINE.value: _l("Online"), Channel.IN_PERSON.value: _l("In person")})
+register_value_labels(
+    "channel",
+    {
+        Channel.ONLINE.value: _l("Online"),
+        Channel.IN_PERSON.value: _l("In person"),
+        Channel.WRITTEN.value: _l("In writing"),
+    },
+)
 register_value_labels("preferred_language", LANGUAGE_NAMES)
 register_value_labels("consents.document", {PRIVACY_NOTICE: _l("Privacy notice")})
 register_value_labels("account_history.action", ACTION_LABELS)

@@ -25,6 +25,8 @@ class Channel(enum.StrEnum):
 
     ONLINE = "online"
     IN_PERSON = "in_person"
+    #: Sent in writing (a letter, an e-mail) and entered by a facilitator.
+    WRITTEN = "written"
 
 
 class Contribution(db.Model):

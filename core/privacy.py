@@ -74,6 +74,12 @@ def register_value_labels(name: str, labels: Mapping) -> None:
     VALUE_LABELS[name] = labels
 
 
+def extend_value_labels(name: str, labels: Mapping) -> None:
+    """Add labels to the coded values of ``name`` that another floor registered too (the
+    space kinds, say). Raises nothing."""
+    VALUE_LABELS.setdefault(name, {}).update(labels)
+
+
 def iso(value):
     """A datetime (or date) as ISO 8601 text, or ``None``. Raises nothing."""
     return value.isoformat() if value is not None else None

@@ -34,6 +34,8 @@ class SpaceKind(enum.StrEnum):
     MEETING = "meeting"
     #: A workshop board (``boards.id``): its cards.
     BOARD = "board"
+    #: A comment round on a model version (``comment_rounds.id``): its comments.
+    ROUND = "round"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from sqlalchemy import select, true
 
 from core.extensions import db
 from core.models import Contribution
-from core.privacy import register_value_labels
+from core.privacy import extend_value_labels
 from core.spaces import Place, Space, SpaceKind, register_space
 from forums.discussions.models import Forum, Post, Thread
 from forums.discussions.services import post_path, visible_filter
@@ -81,7 +81,7 @@ register_space(Space(SpaceKind.THREAD, _thread_places, _thread_visible))
 register_space(Space(SpaceKind.MEETING, _meeting_places, _meeting_visible))
 register_space(Space(SpaceKind.BOARD, _board_places, _board_visible, card_seen_differently))
 
-register_value_labels(
+extend_value_labels(
     "space_kind",
     {
         SpaceKind.THREAD.value: _l("Forum thread"),

@@ -140,7 +140,7 @@ def test_workshop_demo_is_complete_and_idempotent(app, runner):
         (process_id,) = db.session.scalars(select(Process.id)).all()
         contributions = db.session.scalars(select(Contribution)).all()
         assert {c.process_id for c in contributions} == {process_id}
-        assert {c.space_kind for c in contributions} == {"thread", "meeting", "board"}
+        assert {c.space_kind for c in contributions} == {"thread", "meeting", "board", "round"}
         places = spaces.places_of(contributions)
         assert len(places) == len(contributions) and {p.process_id for p in places.values()} == {process_id}
         counts = _workshop_counts()

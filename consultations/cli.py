@@ -1,0 +1,50 @@
+"""``flask consultations import-model FILE`` and ``flask consultations export-model ID``."""
+
+import click
+from sqlalchemy import select
+
+from accounts.models import Process
+from consultations import bp
+from consultations.versions import transfer
+from consultations.versions.models import Version
+from core.extensions import db
+
+
+@bp.cli.command("import-model")
+@click.argument("file", type=click.File("rb"))
+@click.option("--process", "process_id", type=int, help="The process's id (needed when there are several).")
+def import_model(file, process_id):
+    """Import a model version from a JSON FILE (the format export-model writes). The whole
+    file is checked first; with any problem, each is printed with its path and nothing
+    changes."""
+    if process_id is None:
+        ids = db.session.scalars(select(Process.id).limit(2)).all()
+        if len(ids) != 1:
+            raise click.UsageError("There is not exactly one process: choose one with --process ID.")
+        process_id = ids[0]
+    elif db.session.get(Process, process_id) is None:
+        raise click.UsageError(f"No process has the id {process_id}.")
+    data, found = transfer.parse(file.read())
+    try:
+        if found:
+            raise transfer.ImportRefused(found)
+        version = transfer.load(data, process_id)
+    except transfer.ImportRefused as refused:
+        db.session.rollback()
+        for problem in refused.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(refused.problems)} problem(s): nothing was imported.", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"Imported {version.label} ({version.status}) of “{version.model.title}” as version {version.id}.")
+
+
+@bp.cli.command("export-model")
+@click.argument("version_id", type=int)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="A file (default: stdout).")
+def export_model(version_id, output):
+    """Write version VERSION_ID as JSON (the format import-model reads)."""
+    version = db.session.get(Version, version_id)
+    if version is None:
+        raise click.UsageError(f"No version has the id {version_id}.")
+    output.write(transfer.dumps(transfer.export_version(version)))

@@ -1,0 +1,125 @@
+"""Differences between two versions of a model, section by section.
+
+Sections are matched by their stable key. A section is added, removed, changed (its text
+differs: a word-level diff) or unchanged; it may also be renamed (its title differs) or
+moved (its place among the sections both versions share changed).
+
+The word-level diff is ``lxml.html.diff.htmldiff``: it works on the stored, sanitized
+HTML, keeps the markup (paragraphs, lists, links) intact and marks words with ``<ins>`` and
+``<del>``, which read as underlined and struck through without colour. Each mark gets a
+visually hidden label ("inserted:", "deleted:") for screen readers, and the result is
+cleaned again (:func:`core.text.clean_diff`). Diffs of published texts never change, so
+they are memoised by content.
+"""
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask_babel import gettext as _
+from lxml.html.diff import htmldiff
+from markupsafe import Markup
+
+from consultations.versions.models import Section
+from core.text import clean_diff
+
+ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
+
+
+@dataclass
+class SectionChange:
+    """What happened to one key between the two versions."""
+
+    key: str
+    status: str
+    old: Section | None
+    new: Section | None
+    renamed: bool = False
+    moved: bool = False
+    #: The word-level diff of the text, for a changed section.
+    words: Markup | None = None
+
+    @property
+    def section(self) -> Section:
+        return self.new or self.old
+
+
+@dataclass
+class Comparison:
+    """Every key of either version, in the newer one's order (removed ones where they
+    stood), and how many are unchanged."""
+
+    changes: list[SectionChange]
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for c in self.changes if c.status == UNCHANGED and not (c.renamed or c.moved))
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.changes if c.status == status)
+
+    @property
+    def renamed(self) -> int:
+        return sum(1 for c in self.changes if c.renamed)
+
+    @property
+    def moved(self) -> int:
+        return sum(1 for c in self.changes if c.moved)
+
+
+@lru_cache(maxsize=4096)
+def _raw_words(old_html: str, new_html: str) -> str:
+    return htmldiff(old_html or "<p></p>", new_html or "<p></p>")
+
+
+def words(old_html: str, new_html: str) -> Markup:
+    """The word-level diff of two stored renderings, labelled for screen readers (in the
+    current language) and cleaned."""
+    raw = _raw_words(old_html, new_html)
+    inserted = f'<ins><span class="visually-hidden">{_("inserted:")} </span>'
+    deleted = f'<del><span class="visually-hidden">{_("deleted:")} </span>'
+    return clean_diff(raw.replace("<ins>", inserted).replace("<del>", deleted))
+
+
+def compare(old_sections: list[Section], new_sections: list[Section]) -> Comparison:
+    """Compare two versions' sections (each list in reading order)."""
+    old_by_key = {s.key: s for s in old_sections}
+    new_by_key = {s.key: s for s in new_sections}
+    old_common = [s.key for s in old_sections if s.key in new_by_key]
+    new_common = [s.key for s in new_sections if s.key in old_by_key]
+    # Keys outside the longest run of shared order are the ones that moved.
+    matcher = difflib.SequenceMatcher(a=old_common, b=new_common, autojunk=False)
+    in_place = {new_common[block.b + i] for block in matcher.get_matching_blocks() for i in range(block.size)}
+    changes: list[SectionChange] = []
+    new_keys = [s.key for s in new_sections]
+    # Removed sections are shown after the section that preceded them in the old version.
+    removed_after: dict[str | None, list[Section]] = {}
+    previous = None
+    for s in old_sections:
+        if s.key not in new_by_key:
+            removed_after.setdefault(previous, []).append(s)
+        else:
+            previous = s.key
+    for s in removed_after.get(None, []):
+        changes.append(SectionChange(s.key, REMOVED, s, None))
+    for key in new_keys:
+        new = new_by_key[key]
+        old = old_by_key.get(key)
+        if old is None:
+            changes.append(SectionChange(key, ADDED, None, new))
+        else:
+            same_text = old.body_html == new.body_html
+            changes.append(
+                SectionChange(
+                    key,
+                    UNCHANGED if same_text else CHANGED,
+                    old,
+                    new,
+                    renamed=old.title != new.title,
+                    moved=key not in in_place,
+                    words=None if same_text else words(old.body_html, new.body_html),
+                )
+            )
+        for s in removed_after.get(key, []):
+            changes.append(SectionChange(s.key, REMOVED, s, None))
+    return Comparison(changes)
