@@ -331,6 +331,121 @@ class Factory:
             db.session.commit()
             return card.id, card.contribution_id
 
+    #: A small model: an introduction, dimension T with levels 1–3 (T.3 has an
+    #: indicator), dimension P with level 1, the factor I with one aspect.
+    SECTIONS = (
+        ("introduccion", "Introducción", "Texto de la introducción."),
+        ("T", "Transparencia", "La dimensión de transparencia."),
+        ("T.1", "Nivel 1", "Publica lo que la ley exige."),
+        ("T.2", "Nivel 2", "Publica a tiempo."),
+        ("T.3", "Nivel 3", "Publica las actas oportunamente."),
+        ("T.3.a", "Actas publicadas", "Porcentaje de actas publicadas."),
+        ("P", "Participación", "La dimensión de participación."),
+        ("P.1", "Nivel 1", "Informa a la comunidad."),
+        ("I", "Innovación", "Factor transversal."),
+        ("I.1", "Innovación tecnológica", "Herramientas digitales."),
+    )
+
+    def version(
+        self,
+        process_id=None,
+        label="v0.1",
+        sections=SECTIONS,
+        published=True,
+        model_id=None,
+        based_on_id=None,
+        title="Borrador",
+    ) -> int:
+        """A version of a model (a new model of ``process_id`` unless ``model_id``) with
+        ``sections`` ((key, title, body), in order); published unless ``published`` is false."""
+        from consultations.versions import services as versions
+        from consultations.versions.models import ConsultationModel, Version
+
+        with self.app.app_context():
+            if model_id is None:
+                model = versions.create_model(process_id or self.process(), f"Modelo {self._next()}")
+            else:
+                model = db.session.get(ConsultationModel, model_id)
+            based_on = db.session.get(Version, based_on_id) if based_on_id else None
+            version = versions.new_version(model, label, title, "Resumen.", None, based_on)
+            if based_on is None:
+                for key, section_title, body in sections:
+                    versions.add_section(version, key, section_title, body)
+            if published:
+                versions.publish(version, None)
+            db.session.commit()
+            return version.id
+
+    def round(
+        self,
+        version_id: int,
+        audience="public",
+        opens_in_days=-1,
+        closes_in_days=30,
+        title="Ronda",
+        municipality_ids=(),
+        members=(),
+    ) -> int:
+        """A comment round on a published version, open by default (opened a day ago);
+        ``members`` are invited accounts."""
+        from datetime import timedelta
+
+        from accounts.models import User
+        from consultations.rounds import services as rounds
+        from consultations.versions.models import Version
+        from core.models import utcnow
+
+        with self.app.app_context():
+            now = utcnow()
+            round_ = rounds.create_round(
+                db.session.get(Version, version_id),
+                audience,
+                title,
+                "¿Qué cambiaría?",
+                now + timedelta(days=opens_in_days),
+                now + timedelta(days=closes_in_days),
+                None,
+                municipality_ids,
+            )
+            for user_id in members:
+                rounds.invite(round_, db.session.get(User, user_id))
+            db.session.commit()
+            return round_.id
+
+    def comment(
+        self,
+        round_id: int,
+        author_id: int,
+        key="T.3",
+        text="Un comentario",
+        stance=None,
+        parent_id=None,
+        on_behalf=False,
+    ) -> tuple[int, int]:
+        """A comment (or reply) by ``author_id``, who must be in the audience of an open
+        round; with ``on_behalf``, entered by a facilitator as sent in writing (any time
+        after the round opened). Returns ``(comment id, contribution id)``."""
+        from accounts.models import User
+        from consultations.rounds import services as rounds
+        from consultations.rounds.models import Comment, CommentRound
+
+        with self.app.app_context():
+            round_ = db.session.get(CommentRound, round_id)
+            author = db.session.get(User, author_id)
+            entered_by = db.session.scalar(db.select(User).limit(1)) if on_behalf else None
+            comment = rounds.add_comment(
+                round_,
+                author,
+                key,
+                text,
+                stance,
+                parent=db.session.get(Comment, parent_id) if parent_id else None,
+                entered_by=entered_by,
+                channel="written" if on_behalf else "online",
+            )
+            db.session.commit()
+            return comment.id, comment.contribution_id
+
 
 @pytest.fixture
 def factory(app):

@@ -63,6 +63,23 @@ def participants(status):
     return writers(status)
 
 
+def managers_or_404(status):
+    """A draft version: facilitators and administrators; 404 for everyone else."""
+    expected = dict.fromkeys(ROLES, 404)
+    expected.update(dict.fromkeys(("facilitator", "admin"), status))
+    return expected
+
+
+def committee(status):
+    """The advisory committee's round: its invited member (the citizen) and facilitators
+    comment; other signed-in people are sent back with the reason (303)."""
+    return {
+        "anonymous": 302,
+        **dict.fromkeys(SIGNED_IN, 303),
+        **dict.fromkeys(("citizen", "facilitator", "admin"), status),
+    }
+
+
 MATRIX = [
     ("GET", "/", everyone(200)),
     ("GET", "/privacy", everyone(200)),
@@ -236,6 +253,75 @@ MATRIX = [
     ("POST", "/forums/boards/{board}/round/close", only(302, "facilitator", "admin")),
     ("POST", "/forums/boards/{board}/lock", only(302, "facilitator", "admin")),
     ("POST", "/forums/boards/{board}/unlock", only(302, "facilitator", "admin")),
+    # Consultations: {model} has the published {version} (its section {key}) and the
+    # {draft} drafted from it; {round} is an open public round on {version} with the
+    # citizen's {comment}; {committee_round} is open to its one member, the citizen
+    # ({round_member}), who wrote {committee_comment} there.
+    ("GET", "/consultations/models/new", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/models/new", only(422, "facilitator", "admin")),
+    ("GET", "/consultations/models/{model}", everyone(200)),
+    ("GET", "/consultations/models/{model}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/models/{model}/edit", only(302, "facilitator", "admin")),
+    ("GET", "/consultations/models/{model}/versions/new", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/models/{model}/versions/new", only(422, "facilitator", "admin")),
+    # The diff picker without two versions chosen sends back with the reason.
+    ("GET", "/consultations/models/{model}/diff", everyone(303)),
+    ("GET", "/consultations/versions/{version}", everyone(200)),
+    ("GET", "/consultations/versions/{draft}", managers_or_404(200)),
+    ("GET", "/consultations/versions/{version}/sections", everyone(200)),
+    ("GET", "/consultations/versions/{draft}/sections", managers_or_404(200)),
+    ("GET", "/consultations/versions/{version}/sections/{key}", everyone(200)),
+    ("GET", "/consultations/versions/{draft}/sections/{key}", managers_or_404(200)),
+    ("GET", "/consultations/versions/{version}/export.json", everyone(200)),
+    ("GET", "/consultations/versions/{draft}/export.json", managers_or_404(200)),
+    ("GET", "/consultations/versions/{version}/diff/{draft}", managers_or_404(200)),
+    ("GET", "/consultations/versions/{version}/draft", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/versions/{version}/draft", only(422, "facilitator", "admin")),
+    ("GET", "/consultations/versions/{draft}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/versions/{draft}/edit", only(302, "facilitator", "admin")),
+    ("GET", "/consultations/versions/{draft}/publish", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/versions/{draft}/publish", only(302, "facilitator", "admin")),
+    ("GET", "/consultations/versions/{draft}/new-section", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/versions/{draft}/new-section", only(422, "facilitator", "admin")),
+    ("GET", "/consultations/versions/{draft}/sections/{key}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/versions/{draft}/sections/{key}/edit", only(302, "facilitator", "admin")),
+    # T.3 holds an indicator, and moving needs a direction: sent back with the reason.
+    ("POST", "/consultations/versions/{draft}/sections/{key}/delete", only(303, "facilitator", "admin")),
+    ("POST", "/consultations/versions/{draft}/sections/{key}/move", only(303, "facilitator", "admin")),
+    ("GET", "/consultations/versions/{version}/rounds/new", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/versions/{version}/rounds/new", only(422, "facilitator", "admin")),
+    ("GET", "/consultations/rounds/{round}", everyone(200)),
+    ("GET", "/consultations/rounds/{committee_round}", everyone(200)),
+    ("GET", "/consultations/rounds/{round}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/rounds/{round}/edit", only(422, "facilitator", "admin")),
+    ("POST", "/consultations/rounds/{round}/close", only(302, "facilitator", "admin")),
+    # Extending needs a new closing time: sent back with the reason.
+    ("POST", "/consultations/rounds/{round}/extend", only(303, "facilitator", "admin")),
+    ("GET", "/consultations/rounds/{committee_round}/members", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/rounds/{committee_round}/members", only(422, "facilitator", "admin")),
+    (
+        "POST",
+        "/consultations/rounds/{committee_round}/members/{round_member}/remove",
+        only(302, "facilitator", "admin"),
+    ),
+    ("GET", "/consultations/rounds/{round}/comments/on-behalf", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/rounds/{round}/comments/on-behalf", only(422, "facilitator", "admin")),
+    ("GET", "/consultations/rounds/{round}/comments", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/rounds/{round}/comments.csv", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/rounds/{round}/comments.xlsx", only(200, "facilitator", "admin")),
+    # Names need a reason: an empty one is refused back to the list.
+    ("POST", "/consultations/rounds/{round}/comments.csv", only(303, "facilitator", "admin")),
+    ("POST", "/consultations/rounds/{round}/comments.xlsx", only(303, "facilitator", "admin")),
+    # Everyone signed in is in a public round's audience: an empty comment is a 422.
+    ("POST", "/consultations/rounds/{round}/comments", signed_in(422)),
+    ("POST", "/consultations/rounds/{committee_round}/comments", committee(422)),
+    ("POST", "/consultations/comments/{comment}/reply", signed_in(422)),
+    # People who may not read the committee's round do not learn its comments exist.
+    (
+        "POST",
+        "/consultations/comments/{committee_comment}/reply",
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302, "citizen": 422, "facilitator": 422, "admin": 422},
+    ),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),
@@ -297,8 +383,10 @@ def world(request, app, factory, places, personas):
     staff_remark_id = factory.remark(staff_meeting_id)
     url = getattr(request.node, "callspec", None) and request.node.callspec.params.get("url", "")
     needs_workshops = url and any(name in url for name in WORKSHOP_IDS)
+    needs_consultations = url and url.startswith("/consultations/") and "{" in url
     ids = {
         **(_workshop_world(app, factory, process_id, personas) if needs_workshops else {}),
+        **(_consultation_world(app, factory, process_id, personas) if needs_consultations else {}),
         "contribution": contribution_id,
         "staff_contribution": staff_contribution_id,
         "notification": notification_id,
@@ -361,6 +449,36 @@ def _workshop_world(app, factory, process_id, personas) -> dict:
             "cluster": cluster.id,
             "column": last.id,
         }
+
+
+def _consultation_world(app, factory, process_id, personas) -> dict:
+    """A published version with a draft drafted from it, an open public round with the
+    citizen's comment, and an open committee round whose one member is the citizen."""
+    from consultations.rounds.models import RoundMember
+    from consultations.versions.models import Version
+
+    citizen_id = personas["citizen"].id
+    version_id = factory.version(process_id)
+    with app.app_context():
+        model_id = db.session.get(Version, version_id).model_id
+    draft_id = factory.version(model_id=model_id, label="v0.2", based_on_id=version_id, published=False)
+    round_id = factory.round(version_id)
+    committee_id = factory.round(version_id, "committee", title="Comité", members=[citizen_id])
+    comment_id, _contribution = factory.comment(round_id, citizen_id)
+    committee_comment_id, _contribution = factory.comment(committee_id, citizen_id)
+    with app.app_context():
+        member_id = db.session.scalar(db.select(RoundMember.id).where(RoundMember.round_id == committee_id))
+    return {
+        "model": model_id,
+        "version": version_id,
+        "draft": draft_id,
+        "key": "T.3",
+        "round": round_id,
+        "committee_round": committee_id,
+        "round_member": member_id,
+        "comment": comment_id,
+        "committee_comment": committee_comment_id,
+    }
 
 
 CASES = [

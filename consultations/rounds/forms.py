@@ -6,6 +6,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -30,7 +31,7 @@ def _when(label):
 
 class RoundForm(Form):
     audience = SelectField(
-        _l("Who may comment"), choices=[(a.value, a.label) for a in Audience], validators=[required()]
+        _l("Who may comment"), choices=[SelectChoice(a.value, a.label) for a in Audience], validators=[required()]
     )
     municipalities = SelectMultipleField(
         _l("Municipalities"),
@@ -62,7 +63,7 @@ class ExtendForm(Form):
 def _stance():
     return RadioField(
         _l("Your position (optional)"),
-        choices=[("", _l("No position"))] + [(s.value, s.label) for s in Stance],
+        choices=[SelectChoice("", _l("No position"))] + [SelectChoice(s.value, s.label) for s in Stance],
         default="",
         validators=[Optional()],
         validate_choice=True,
@@ -97,7 +98,10 @@ class OnBehalfForm(Form):
     )
     channel = SelectField(
         _l("How it reached us"),
-        choices=[(Channel.WRITTEN.value, _l("In writing")), (Channel.IN_PERSON.value, _l("In person"))],
+        choices=[
+            SelectChoice(Channel.WRITTEN.value, _l("In writing")),
+            SelectChoice(Channel.IN_PERSON.value, _l("In person")),
+        ],
         validators=[required()],
     )
     section_key = SelectField(_l("About"), choices=[], validate_choice=True)

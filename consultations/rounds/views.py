@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from accounts.models import Municipality
 from accounts.services import find_by_email
@@ -182,8 +183,12 @@ def reply(comment_id):
     return _redraw(round_, key, reply=(parent.id, form))
 
 
+def _municipality_rows() -> list[tuple[int, str]]:
+    return db.session.execute(select(Municipality.id, Municipality.name).order_by(Municipality.name)).tuples().all()
+
+
 def _municipality_choices():
-    return [(m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
+    return [SelectChoice(m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
 
 
 @bp.route("/versions/<int:version_id>/rounds/new", methods=["GET", "POST"])
@@ -342,7 +347,9 @@ def remove_round_member(round_id, member_id):
 
 
 def _key_choices(version):
-    return [("", _("The whole version"))] + [(s.key, f"{s.key} · {s.title}") for s in versions.sections_of(version)]
+    return [SelectChoice("", _("The whole version"))] + [
+        SelectChoice(s.key, f"{s.key} · {s.title}") for s in versions.sections_of(version)
+    ]
 
 
 @bp.route("/rounds/<int:round_id>/comments/on-behalf", methods=["GET", "POST"])
@@ -411,7 +418,7 @@ def round_comments(round_id):
         page=page,
         filters=filters,
         sections=versions.sections_of(round_.version),
-        municipalities=_municipality_choices(),
+        municipalities=_municipality_rows(),
         stances=list(Stance),
         channels=[
             (Channel.ONLINE.value, _("Online")),
@@ -437,7 +444,7 @@ def export_comments(round_id, fmt):
             return redirect(url_for("consultations.round_comments", round_id=round_.id), code=303)
         audit.record("export.names", actor=current_user, note=form.reason.data.strip(), round=round_.id)
     comments = db.session.scalars(rounds.listed(round_, _filters())).all()
-    municipalities = dict(_municipality_choices())
+    municipalities = dict(_municipality_rows())
     channels = {
         Channel.ONLINE.value: _("Online"),
         Channel.WRITTEN.value: _("In writing"),

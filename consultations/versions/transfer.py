@@ -244,7 +244,8 @@ def load(data, process_id: int, actor=None) -> Version:
     """Import a file's ``data`` into the process: into its model of the same title (made
     if missing), as a new version. Raises :class:`ImportRefused` with every problem, and
     then writes nothing."""
-    model = find_model(process_id, data.get("model", {}).get("title") if isinstance(data, dict) else None)
+    model_data = data.get("model") if isinstance(data, dict) else None
+    model = find_model(process_id, model_data.get("title") if isinstance(model_data, dict) else None)
     found = problems(data, model)
     if found:
         raise ImportRefused(found)

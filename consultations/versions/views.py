@@ -6,6 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from accounts.models import Process
 from consultations import bp
@@ -22,7 +23,7 @@ from core.permissions import is_manager, managers_only
 
 
 def _process_choices():
-    return [(p.id, p.title) for p in db.session.scalars(select(Process).order_by(Process.starts_on.desc()))]
+    return [SelectChoice(p.id, p.title) for p in db.session.scalars(select(Process).order_by(Process.starts_on.desc()))]
 
 
 def _back_to(version, message):
@@ -69,7 +70,7 @@ def edit_model(model_id):
     """Rename a model or change its description."""
     model = model_or_404(model_id)
     form = ModelForm(process_id=model.process_id, title=model.title, description=model.description_source)
-    form.process_id.choices = [(model.process_id, model.process.title)]
+    form.process_id.choices = [SelectChoice(model.process_id, model.process.title)]
     if form.validate_on_submit():
         try:
             versions.update_model(model, form.title.data, form.description.data)
