@@ -122,7 +122,7 @@ def draft_from(version_id):
             form.label.errors.append(str(error))
         else:
             flash(
-                _("Draft %(label)s started from %(from)s.", label=version.label, **{"from": based_on.label}), "success"
+                _("Draft %(label)s started from %(earlier)s.", label=version.label, earlier=based_on.label), "success"
             )
             return redirect(url_for("consultations.outline", version_id=version.id))
     return _version_form_page(form, based_on.model, based_on)
