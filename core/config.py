@@ -58,7 +58,7 @@ def load_config(app, test_config: dict | None) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
         # Changing the notice means a new version: everyone is asked to consent again.
-        PRIVACY_NOTICE_VERSION="2026-12",
+        PRIVACY_NOTICE_VERSION="2026-12.2",
         USERS_PER_PAGE=25,
         AUDIT_PER_PAGE=50,
         THREADS_PER_PAGE=20,
