@@ -148,3 +148,77 @@ def test_workshop_demo_is_complete_and_idempotent(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         assert _workshop_counts() == counts
+
+
+def _consultation_counts():
+    from consultations.rounds.models import Comment, CommentRound, RoundMember
+    from consultations.versions.models import ConsultationModel, Section, Version
+
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (ConsultationModel, Version, Section, CommentRound, RoundMember, Comment)
+    }
+
+
+def test_consultation_demo_follows_the_seed_and_is_idempotent(app, runner, client):
+    """The model draft after draft: v0.1 with the committee's and experts' rounds, v0.2
+    with a public and a staff round, v1.0 published in June 2018, and an open round to try;
+    every comment of the demo file is there, and loading again adds nothing."""
+    import json
+    from datetime import date
+
+    from consultations.demo import DATA
+    from consultations.rounds.models import Audience, Comment, CommentRound, RoundMember
+    from consultations.versions.models import ConsultationModel, Version
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    expected = json.loads((DATA / "comments.json").read_text(encoding="utf-8"))
+    with app.app_context():
+        (model,) = db.session.scalars(select(ConsultationModel)).all()
+        versions = db.session.scalars(select(Version).where(Version.model_id == model.id).order_by(Version.id)).all()
+        assert [(v.label, v.status, v.published_at.date()) for v in versions] == [
+            ("v0.1", "superseded", date(2017, 3, 20)),
+            ("v0.2", "superseded", date(2017, 9, 15)),
+            ("v1.0", "published", date(2018, 6, 29)),
+        ]
+        assert versions[1].based_on_id == versions[0].id and versions[2].based_on_id == versions[1].id
+        rounds = db.session.scalars(select(CommentRound).order_by(CommentRound.id)).all()
+        assert [(r.version_id, r.audience) for r in rounds] == [
+            (versions[0].id, Audience.COMMITTEE.value),
+            (versions[0].id, Audience.EXPERTS.value),
+            (versions[1].id, Audience.PUBLIC.value),
+            (versions[1].id, Audience.STAFF.value),
+            (versions[2].id, Audience.PUBLIC.value),
+        ]
+        assert [r.status.value for r in rounds] == ["closed", "closed", "closed", "closed", "open"]
+        committee = rounds[0]
+        members = db.session.scalars(select(RoundMember.user_id).where(RoundMember.round_id == committee.id)).all()
+        assert len(members) == 6
+        for round_, source in zip(rounds[:4], ("committee", "experts", "public", "staff"), strict=True):
+            comments = db.session.scalars(select(Comment).where(Comment.round_id == round_.id)).all()
+            assert len(comments) == len(expected[source]), source
+            contributions = db.session.scalars(
+                select(Contribution).where(Contribution.id.in_([c.contribution_id for c in comments]))
+            ).all()
+            # Said while the round was open, by accounts of its audience.
+            assert all(round_.opens_at <= c.created_at < round_.closes_at for c in contributions), source
+            assert all(c.author_id for c in contributions), source
+            written = [c for c in contributions if c.channel == "written"]
+            assert len(written) == sum(1 for item in expected[source] if item.get("channel") == "written")
+        committee_authors = db.session.scalars(
+            select(Contribution.author_id)
+            .join(Comment, Comment.contribution_id == Contribution.id)
+            .where(Comment.round_id == committee.id)
+        ).all()
+        assert set(committee_authors) <= set(members) and len(set(committee_authors)) == 6
+        # Entered on the members' behalf when sent in writing.
+        assert db.session.scalar(
+            select(func.count(Comment.id)).where(Comment.round_id == committee.id, Comment.entered_by_id.is_not(None))
+        ) == sum(1 for item in expected["committee"] if item.get("channel") == "written")
+        counts = _consultation_counts()
+    # The introduction says the texts are illustrative.
+    page = client.get(f"/consultations/versions/{versions[0].id}/sections/introduccion").get_data(as_text=True)
+    assert "no es la redacción oficial del Consejo para la Transparencia" in page
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        assert _consultation_counts() == counts
