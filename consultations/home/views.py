@@ -3,6 +3,7 @@
 from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from consultations import bp
 from consultations.rounds.models import CommentRound
@@ -14,8 +15,11 @@ from core.permissions import is_manager
 
 @bp.get("/")
 def index():
-    """Models, their published versions and the rounds open or coming (three queries)."""
-    models = db.session.scalars(select(ConsultationModel).order_by(ConsultationModel.id)).all()
+    """Models (with their processes), their published versions and the rounds open or
+    coming: a fixed number of queries."""
+    models = db.session.scalars(
+        select(ConsultationModel).options(selectinload(ConsultationModel.process)).order_by(ConsultationModel.id)
+    ).all()
     published = db.session.scalars(
         select(Version).where(Version.status == VersionStatus.PUBLISHED.value).order_by(Version.id.desc())
     ).all()

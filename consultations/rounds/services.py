@@ -8,9 +8,9 @@ commits.
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_date
+from flask_babel import format_date, to_user_timezone, to_utc
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, true
@@ -145,7 +145,9 @@ def _announce(round_: CommentRound) -> None:
 
 
 def _announcement(round_: CommentRound) -> dict:
-    return {"title": round_.title, "version": round_.version.label, "opens": round_.opens_at.date().isoformat()}
+    # The opening day in the platform's time zone (a stored time is UTC).
+    opens = to_user_timezone(round_.opens_at).date()
+    return {"title": round_.title, "version": round_.version.label, "opens": opens.isoformat()}
 
 
 def update_round(round_: CommentRound, title: str, question: str, opens_at, closes_at) -> None:
@@ -176,8 +178,8 @@ def extend(round_: CommentRound, closes_at: datetime, actor) -> None:
 
 
 def invite(round_: CommentRound, user: User) -> RoundMember:
-    """Invite an account to a round (the committee's members). Raises
-    :class:`ConsultationError` if it already is."""
+    """Invite an account to a round (the committee's members), who is told unless the
+    round is over. Raises :class:`ConsultationError` if it already is."""
     if db.session.scalar(
         select(RoundMember.id).where(RoundMember.round_id == round_.id, RoundMember.user_id == user.id)
     ):
@@ -185,7 +187,8 @@ def invite(round_: CommentRound, user: User) -> RoundMember:
     member = RoundMember(round_id=round_.id, user_id=user.id)
     db.session.add(member)
     db.session.flush()
-    notify(user.id, "round.opens", link=round_path(round_.id), **_announcement(round_))
+    if round_.status != RoundStatus.CLOSED:
+        notify(user.id, "round.opens", link=round_path(round_.id), **_announcement(round_))
     return member
 
 
@@ -247,6 +250,11 @@ def refusal(user, round_: CommentRound, at: datetime | None = None) -> str | Non
         return _("This round opens on %(date)s.", date=format_date(round_.opens_at))
     if status == RoundStatus.CLOSED:
         return _("This round closed on %(date)s.", date=format_date(round_.closes_at))
+    if round_.version.status == VersionStatus.SUPERSEDED.value:
+        return _(
+            "This round was on %(version)s, which a later version has replaced: comment on the current one.",
+            version=round_.version.label,
+        )
     if not (user and user.is_authenticated):
         return _("Sign in to comment.")
     if not user.is_active or user.is_blocked:
@@ -399,16 +407,20 @@ def threads(round_ids: list[int], section_key: str | None, viewer) -> dict[int, 
     return dict(found)
 
 
-def counts(round_ids: list[int]) -> dict[tuple[int, str | None], int]:
-    """``{(round id, section key): comments}`` in one query (replies included)."""
+def counts(round_ids: list[int], readable_by=None) -> dict[tuple[int, str | None], int]:
+    """``{(round id, section key): comments}`` in one query (replies included); with
+    ``readable_by`` (a viewer), only in the rounds whose comments that viewer may read."""
     if not round_ids:
         return {}
-    rows = db.session.execute(
+    statement = (
         select(Comment.round_id, Contribution.section_key, func.count(Comment.id))
         .join(Contribution, Comment.contribution_id == Contribution.id)
         .where(Comment.round_id.in_(round_ids))
         .group_by(Comment.round_id, Contribution.section_key)
     )
+    if readable_by is not None:
+        statement = statement.join(CommentRound, Comment.round_id == CommentRound.id).where(visible_rounds(readable_by))
+    rows = db.session.execute(statement)
     return {(round_id, key): n for round_id, key, n in rows}
 
 
@@ -488,8 +500,10 @@ def listed(round_: CommentRound, filters: Filters):
         statement = statement.where(Contribution.municipality_id == filters.municipality_id)
     if filters.channel:
         statement = statement.where(Contribution.channel == filters.channel)
+    # The dates are the platform's (as the list shows the times); stored times are UTC.
     if filters.since:
-        statement = statement.where(Contribution.created_at >= datetime.combine(filters.since, datetime.min.time()))
+        statement = statement.where(Contribution.created_at >= to_utc(datetime.combine(filters.since, time.min)))
     if filters.until:
-        statement = statement.where(Contribution.created_at < datetime.combine(filters.until, datetime.max.time()))
+        day_after = filters.until + timedelta(days=1)
+        statement = statement.where(Contribution.created_at < to_utc(datetime.combine(day_after, time.min)))
     return statement

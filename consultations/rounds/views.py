@@ -59,7 +59,7 @@ def _discussion(version, key, forms=None, reply=None):
     visible = [r for r in all_rounds if r.version_id == version.id or key is not None]
     ids = [r.id for r in visible]
     found = rounds.threads(ids, key, current_user)
-    counted = rounds.counts(ids)
+    counted = rounds.counts(ids, readable_by=current_user)
     manager = is_manager(current_user)
     here, earlier = [], []
     for r in visible:
@@ -87,7 +87,7 @@ def version(version_id, forms=None, reply=None, status=200):
     discussion = _discussion(version, None, forms, reply)
     cell_counts = {}
     open_ids = [e["round"].id for e in discussion["here"]]
-    for (_round_id, key), n in rounds.counts(open_ids).items():
+    for (_round_id, key), n in rounds.counts(open_ids, readable_by=current_user).items():
         if key:
             cell_counts[key] = cell_counts.get(key, 0) + n
     return render_template(
@@ -180,7 +180,8 @@ def reply(comment_id):
         else:
             flash(_("Your reply was sent."), "success")
             return redirect(_page_of(round_, key, made.id))
-    return _redraw(round_, key, reply=(parent.id, form))
+    # The error shows in the reply box of the thread (a reply to a reply has none of its own).
+    return _redraw(round_, key, reply=(parent.parent_id or parent.id, form))
 
 
 def _municipality_rows() -> list[tuple[int, str]]:

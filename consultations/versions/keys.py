@@ -26,8 +26,9 @@ KEY_MAX = 40
 
 _FREE = re.compile(r"[a-z][a-z0-9-]*")
 _DIMENSION = re.compile(r"[A-Z]")
-_NUMBERED = re.compile(r"([A-Z])\.(\d+)")
-_INDICATOR = re.compile(r"([A-Z])\.(\d+)\.([a-z])")
+# ASCII digits without leading zeros, so a level has one key (T.3, never T.03 or T.٣).
+_NUMBERED = re.compile(r"([A-Z])\.(0|[1-9][0-9]*)")
+_INDICATOR = re.compile(r"([A-Z])\.(0|[1-9][0-9]*)\.([a-z])")
 
 
 class BadKey(ValueError):

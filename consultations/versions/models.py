@@ -44,7 +44,7 @@ class ConsultationModel(db.Model):
     description_html: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    process = relationship("Process", lazy="joined")
+    process = relationship("Process", lazy="select")
 
     @property
     def description(self):

@@ -27,6 +27,7 @@ audit.register_actions(
 )
 
 LABEL_MAX = 20
+NEVER_EDITED = _l("A published version is never edited again: start a new draft from it.")
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 #: Called as ``listener(old_version, new_version)`` for each version a publication
@@ -123,7 +124,7 @@ def new_version(model: ConsultationModel, label: str, title: str, summary: str, 
 
 def _editable(version: Version) -> None:
     if not version.is_draft:
-        raise ConsultationError(_l("A published version is never edited again: start a new draft from it."))
+        raise ConsultationError(NEVER_EDITED)
 
 
 def update_version(version: Version, label: str, title: str, summary: str) -> None:
@@ -147,19 +148,25 @@ def section_of(version: Version, key: str) -> Section | None:
 
 
 def retired_keys(version: Version) -> set[str]:
-    """Keys that other versions of the model used and that ``version`` may not take for
-    a new section: a key keeps its meaning, so one removed stays retired (except that a
-    draft may take back a key of the version it was drafted from)."""
-    used = set(
-        db.session.scalars(
-            select(Section.key)
-            .join(Version, Section.version_id == Version.id)
-            .where(Version.model_id == version.model_id, Version.id != version.id)
-        )
-    )
+    """Keys that published versions of the model used and that ``version`` may not take
+    for a new section: a key keeps its meaning, so one removed stays retired (except that
+    a draft may take back a key of the version it was drafted from). Keys only ever tried
+    in drafts bind nobody."""
+    used = published_keys(version.model_id)
     if version.based_on_id is not None:
         used -= set(db.session.scalars(select(Section.key).where(Section.version_id == version.based_on_id)))
     return used
+
+
+def published_keys(model_id: int) -> set[str]:
+    """Every key that a published (or superseded) version of the model has used."""
+    return set(
+        db.session.scalars(
+            select(Section.key)
+            .join(Version, Section.version_id == Version.id)
+            .where(Version.model_id == model_id, Version.status != VersionStatus.DRAFT.value)
+        )
+    )
 
 
 def add_section(version: Version, key: str, title: str, body: str) -> Section:

@@ -16,6 +16,7 @@ unless the file has none. Export, import and export again gives the same file.
 """
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -30,6 +31,7 @@ from core import audit
 from core.extensions import db
 
 FORMAT = "cocrea.model-version"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 FORMAT_VERSION = 1
 #: Statuses a file may give: an imported version is a draft or published (a published
 #: one replaces the model's current one).
@@ -153,7 +155,7 @@ def problems(data, model: ConsultationModel | None = None) -> list[Problem]:
         if problem:
             found.append(Problem(f"sections[{index}].key", problem))
     if model is not None:
-        used = _model_keys(model) - (based_on_keys or set())
+        used = versions.published_keys(model.id) - (based_on_keys or set())
         for index, parsed in parsed_keys.items():
             if parsed.key in used:
                 found.append(
@@ -169,14 +171,6 @@ def problems(data, model: ConsultationModel | None = None) -> list[Problem]:
                     )
                 )
     return found
-
-
-def _model_keys(model: ConsultationModel) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(Section.key).join(Version, Section.version_id == Version.id).where(Version.model_id == model.id)
-        )
-    )
 
 
 def _version_problems(data: dict, model: ConsultationModel | None, found: list[Problem]) -> set[str] | None:
@@ -197,8 +191,10 @@ def _version_problems(data: dict, model: ConsultationModel | None, found: list[P
     published_on = data.get("published_on")
     if published_on is not None:
         try:
+            if not (isinstance(published_on, str) and _DATE.fullmatch(published_on)):
+                raise ValueError(published_on)
             date.fromisoformat(published_on)
-        except (TypeError, ValueError):
+        except ValueError:
             found.append(Problem("version.published_on", str(_l("must be a date written YYYY-MM-DD."))))
         if status != VersionStatus.PUBLISHED.value:
             found.append(Problem("version.published_on", str(_l("only a published version has a date."))))

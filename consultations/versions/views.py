@@ -20,6 +20,7 @@ from consultations.versions.helpers import model_or_404, section_or_404, version
 from core.extensions import db
 from core.forms import INVALID, ConfirmForm
 from core.permissions import is_manager, managers_only
+from core.urls import id_arg
 
 
 def _process_choices():
@@ -27,6 +28,7 @@ def _process_choices():
 
 
 def _back_to(version, message):
+    """Back to the version's outline (303) with ``message`` shown as an error."""
     flash(str(message), "error")
     return redirect(url_for("consultations.outline", version_id=version.id), code=303)
 
@@ -134,7 +136,7 @@ def edit_version(version_id):
     """Change a draft's label, title and summary."""
     version = version_or_404(version_id)
     if not version.is_draft:
-        return _back_to(version, _("A published version is never edited again: start a new draft from it."))
+        return _back_to(version, versions.NEVER_EDITED)
     form = VersionForm(label=version.label, title=version.title, summary=version.summary_source)
     if form.validate_on_submit():
         try:
@@ -191,7 +193,7 @@ def new_section(version_id):
     """Add a section to a draft."""
     version = version_or_404(version_id)
     if not version.is_draft:
-        return _back_to(version, _("A published version is never edited again: start a new draft from it."))
+        return _back_to(version, versions.NEVER_EDITED)
     form = SectionForm(key=request.args.get("key", "")[:40] if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -212,7 +214,7 @@ def edit_section(version_id, key):
     version = version_or_404(version_id)
     section = section_or_404(version, key)
     if not version.is_draft:
-        return _back_to(version, _("A published version is never edited again: start a new draft from it."))
+        return _back_to(version, versions.NEVER_EDITED)
     form = SectionEditForm(title=section.title, body=section.body_source)
     if form.validate_on_submit():
         try:
@@ -279,11 +281,11 @@ def pick_diff(model_id):
     model = model_or_404(model_id)
     chosen = []
     for name in ("from", "to"):
-        value = request.args.get(name, "")
-        if not value.isdigit():
+        value = id_arg(name)
+        if value is None:
             flash(_("Choose two versions to compare."), "error")
             return redirect(url_for("consultations.model", model_id=model.id), code=303)
-        chosen.append(version_or_404(int(value)))
+        chosen.append(version_or_404(value))
     if any(v.model_id != model.id for v in chosen):
         abort(404)
     return redirect(url_for("consultations.diff", old_id=chosen[0].id, new_id=chosen[1].id))
