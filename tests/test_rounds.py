@@ -960,6 +960,32 @@ def test_committee_round_notifies_each_member_when_invited(app, client, factory,
         assert _count(RoundMember, RoundMember.round_id == rid) == 1 and _count(Comment) == 1
 
 
+def test_inviting_to_a_closed_round_tells_no_one(app, client, factory, personas, version):
+    rid = factory.round(version, "committee", opens_in_days=-30, closes_in_days=-1)
+    login(client, personas["facilitator"])
+    assert (
+        client.post(f"/consultations/rounds/{rid}/members", data={"email": personas["citizen"].email}).status_code
+        == 302
+    )
+    with app.app_context():
+        assert _count(RoundMember, RoundMember.round_id == rid) == 1
+        assert _count(Notification) == 0
+
+
+def test_a_round_on_a_replaced_version_takes_no_more_comments(app, client, factory, personas, version):
+    rid = factory.round(version)
+    login(client, personas["citizen"])
+    assert client.post(f"/consultations/rounds/{rid}/comments", data=_form(rid)).status_code == 302
+    with app.app_context():
+        model_id = db.session.get(Version, version).model_id
+    factory.version(model_id=model_id, label="v0.2", based_on_id=version)
+    refused = client.post(f"/consultations/rounds/{rid}/comments", data=_form(rid, body="Tarde"), headers=EN)
+    assert refused.status_code == 303
+    assert "which a later version has replaced" in _text(client, refused.location)
+    assert "Send comment" not in _text(client, _section_url(version))
+    assert _counted(app, Comment) == 1
+
+
 # 8. The facilitators' list and exports ---------------------------------------------------
 
 

@@ -291,6 +291,20 @@ def test_a_removed_key_is_retired_but_the_based_on_keys_come_back(app, en, facto
         versions.add_section(empty, "T", "Transparencia", "")
 
 
+def test_keys_tried_only_in_a_draft_retire_nothing(app, en, factory):
+    """A key removed from a draft that was never published binds no other draft: only
+    published versions give keys their meaning."""
+    v1 = factory.version()
+    first = db.session.get(Version, _revise(app, v1, publish=False))
+    versions.add_section(first, "T.4", "Nivel 4", "Probado y abandonado.")
+    db.session.commit()
+    second = db.session.get(Version, _revise(app, v1, label="v0.3", publish=False))
+    assert "T.4" not in versions.retired_keys(second)
+    versions.add_section(second, "T.4", "Nivel 4", "Otro texto.")
+    db.session.commit()
+    assert "T.4" in _keys_of(second.id)
+
+
 def test_an_added_section_goes_after_its_family(app, en, factory):
     draft = factory.version(published=False)
     version = db.session.get(Version, draft)
