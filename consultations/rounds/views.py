@@ -61,7 +61,7 @@ def _discussion(version, key, forms=None, reply=None):
     found = rounds.threads(ids, key, current_user)
     counted = rounds.counts(ids, readable_by=current_user)
     manager = is_manager(current_user)
-    here, earlier = [], []
+    here, elsewhere = [], []
     for r in visible:
         refusal = rounds.refusal(current_user, r) if r.version_id == version.id else None
         entry = {
@@ -72,10 +72,10 @@ def _discussion(version, key, forms=None, reply=None):
             "can_comment": r.version_id == version.id and refusal is None,
             "form": (forms or {}).get(r.id) or CommentForm(prefix=f"r{r.id}", section_key=key or "", formdata=None),
         }
-        (here if r.version_id == version.id else earlier).append(entry)
+        (here if r.version_id == version.id else elsewhere).append(entry)
     if reply is None:
         reply = (None, ReplyForm(formdata=None))
-    return {"here": here, "earlier": earlier, "manager": manager, "reply": reply, "stances": list(Stance)}
+    return {"here": here, "elsewhere": elsewhere, "manager": manager, "reply": reply, "stances": list(Stance)}
 
 
 @bp.get("/versions/<int:version_id>")
@@ -102,7 +102,8 @@ def version(version_id, forms=None, reply=None, status=200):
 @bp.get("/versions/<int:version_id>/sections/<key>")
 def section(version_id, key, forms=None, reply=None, status=200):
     """A section: its text, what is inside it, how it changed across versions, and the
-    comments on it (this version's rounds open, earlier versions' collapsed)."""
+    comments on it (this version's rounds; those on the same key in other versions
+    collapsed, with their count)."""
     version = version_or_404(version_id)
     section = section_or_404(version, key)
     sections = versions.sections_of(version)
