@@ -3,7 +3,8 @@
 One blueprint; a subpackage per feature, laid out like ``forums/`` (``models.py``,
 ``services.py``, ``forms.py``, ``views.py``): ``home`` (the landing page), ``versions``
 (models, versions, sections, import and export, diffs) and ``rounds`` (comment rounds and
-their comments); later ``coding``, ``revisions``, ``tallies``. This floor may read what ``forums``
+their comments), ``coding`` (the codebook, the coding workbench); later ``revisions``,
+``tallies``. This floor may read what ``forums``
 produced, through the contribution record and the ``core`` registries.
 """
 
@@ -15,6 +16,7 @@ bp = Blueprint("consultations", __name__, url_prefix="/consultations")
 from consultations import cli as _cli  # noqa: E402,F401
 from consultations import privacy as _privacy  # noqa: E402,F401
 from consultations import spaces as _spaces  # noqa: E402,F401
+from consultations.coding import views as _coding  # noqa: E402,F401
 from consultations.home import views as _home  # noqa: E402,F401
 from consultations.rounds import views as _rounds  # noqa: E402,F401
 from consultations.versions import views as _versions  # noqa: E402,F401

@@ -1,0 +1,78 @@
+"""The codebook and the codings."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import utcnow
+from core.text import stored_html
+
+
+class Theme(db.Model):
+    """A facilitator's code grouping contributions ("Actas en plazo"), in one process's
+    codebook: two levels (a theme may have a parent), optionally linked to model sections."""
+
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("process_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    #: A short code, unique in the process ("T-ACTAS").
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    description_source: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    #: The workshop cluster it was made from, if any.
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("board_clusters.id", ondelete="SET NULL"))
+    archived_at: Mapped[datetime | None]
+    #: Set when merged into another theme (its codings moved there; it is archived).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def description(self):
+        return stored_html(self.description_html)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def label(self) -> str:
+        """``T-ACTAS · Actas en plazo``."""
+        return f"{self.code} · {self.name}"
+
+
+class ThemeSection(db.Model):
+    """A model section a theme is about (by its stable key)."""
+
+    __tablename__ = "theme_sections"
+    __table_args__ = (UniqueConstraint("theme_id", "section_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), index=True)
+    section_key: Mapped[str] = mapped_column(String(40))
+
+
+class Coding(db.Model):
+    """A theme applied to a contribution: by whom, when, and from which workshop cluster
+    (when a cluster was promoted to a theme)."""
+
+    __tablename__ = "codings"
+    __table_args__ = (
+        UniqueConstraint("contribution_id", "theme_id"),
+        Index("ix_codings_theme_id", "theme_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"))
+    coder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("board_clusters.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    theme: Mapped[Theme] = relationship(lazy="raise")
