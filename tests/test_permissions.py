@@ -322,6 +322,21 @@ MATRIX = [
         "/consultations/comments/{committee_comment}/reply",
         {**dict.fromkeys(ROLES, 404), "anonymous": 302, "citizen": 422, "facilitator": 422, "admin": 422},
     ),
+    # The codebook of {process}: {theme}; coding {contribution} (the citizen's post);
+    # {cluster} is a workshop board's cluster.
+    ("GET", "/consultations/processes/{process}/themes", everyone(200)),
+    ("POST", "/consultations/processes/{process}/themes", only(422, "facilitator", "admin")),
+    ("GET", "/consultations/themes/{theme}", everyone(200)),
+    ("GET", "/consultations/themes/{theme}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/themes/{theme}/edit", only(302, "facilitator", "admin")),
+    ("POST", "/consultations/themes/{theme}/archive", only(302, "facilitator", "admin")),
+    ("POST", "/consultations/themes/{theme}/restore", only(302, "facilitator", "admin")),
+    # Merging needs a target, and a new theme from a cluster a code: sent back with the reason.
+    ("POST", "/consultations/themes/{theme}/merge", only(303, "facilitator", "admin")),
+    ("POST", "/consultations/clusters/{cluster}/theme", only(303, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/coding", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/coding/{contribution}", only(302, "facilitator", "admin")),
+    ("POST", "/consultations/processes/{process}/coding/bulk", only(303, "facilitator", "admin")),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),
@@ -467,8 +482,13 @@ def _consultation_world(app, factory, process_id, personas) -> dict:
     comment_id, _contribution = factory.comment(round_id, citizen_id)
     committee_comment_id, _contribution = factory.comment(committee_id, citizen_id)
     with app.app_context():
+        from consultations.coding import services as coding
+
         member_id = db.session.scalar(db.select(RoundMember.id).where(RoundMember.round_id == committee_id))
+        theme_id = coding.create_theme(process_id, "T-ACTAS", "Actas en plazo", section_keys=["T.3"]).id
+        db.session.commit()
     return {
+        "theme": theme_id,
         "model": model_id,
         "version": version_id,
         "draft": draft_id,
