@@ -12,6 +12,7 @@ from core.i18n import LANGUAGE_NAMES, select_locale
 from core.security import set_security_headers
 from core.transactions import commit_or_rollback
 from core.urls import IdConverter
+from core.verdicts import badge as verdict_badge
 from core.visibility import seen
 
 
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         }
 
     app.add_template_global(seen, "seen")
+    app.add_template_global(verdict_badge, "verdict_badge")
     app.add_template_filter(format_number, "format_number")
     app.add_template_filter(format_date, "format_date")
     app.add_template_filter(format_datetime, "format_datetime")

@@ -1,5 +1,7 @@
 """``flask consultations import-model FILE`` and ``flask consultations export-model ID``."""
 
+import json
+
 import click
 from sqlalchemy import select
 
@@ -48,3 +50,17 @@ def export_model(version_id, output):
     if version is None:
         raise click.UsageError(f"No version has the id {version_id}.")
     output.write(transfer.dumps(transfer.export_version(version)))
+
+
+@bp.cli.command("revision-record")
+@click.argument("version_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", help="The output format.")
+def revision_record(version_id, fmt):
+    """Print VERSION_ID's revision record: its changes with their section keys, theme
+    codes, reasons and cited contribution ids."""
+    from consultations.revisions import services as revisions
+
+    version = db.session.get(Version, version_id)
+    if version is None:
+        raise click.UsageError(f"No version has the id {version_id}.")
+    click.echo(json.dumps(revisions.as_data(version), ensure_ascii=False, indent=2))

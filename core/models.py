@@ -65,6 +65,13 @@ class Contribution(db.Model):
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str] = mapped_column(String(500), default="")
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The published verdict (``core.verdicts.VerdictStatus``; empty: received), and the
+    #: version and change it was taken into, copied here when verdicts are published so
+    #: every page shows the badge without another query.
+    verdict_status: Mapped[str | None] = mapped_column(String(20))
+    verdict_version_id: Mapped[int | None]
+    verdict_version_label: Mapped[str | None] = mapped_column(String(20))
+    verdict_change_number: Mapped[int | None]
 
     #: The account (resolved by name: the accounts floor defines it).
     author = relationship("User", foreign_keys=[author_id], lazy="raise")

@@ -33,6 +33,12 @@ _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: Called as ``listener(old_version, new_version)`` for each version a publication
 #: replaces (the rounds feature tells the people who commented on it).
 superseded_listeners: list[Callable[[Version, Version], None]] = []
+#: Called as ``check(draft)`` before publishing; each returns translated reasons that
+#: stop the publication (the revision record: every changed section explained).
+publish_checks: list[Callable[[Version], list[str]]] = []
+#: Called as ``listener(version, actor)`` once a version is published (verdicts go out
+#: with it).
+published_listeners: list[Callable[[Version, object], None]] = []
 
 
 def _title(title: str | None) -> str:
@@ -246,13 +252,28 @@ def move_section(version: Version, section: Section, step: int) -> bool:
     return True
 
 
-def publish(version: Version, actor) -> list[Version]:
-    """Publish a draft: it is never edited again, and the model's published versions
-    become superseded (their commenters are told). Returns the versions replaced. Raises
-    :class:`ConsultationError` for a version already published or without sections."""
-    _editable(version)
+def publish_problems(version: Version) -> list[str]:
+    """What stops ``version`` from being published, translated (empty when nothing)."""
+    found = []
     if not db.session.scalar(select(func.count(Section.id)).where(Section.version_id == version.id)):
-        raise ConsultationError(_l("A version without sections cannot be published."))
+        found.append(str(_l("A version without sections cannot be published.")))
+    for check in publish_checks:
+        found.extend(check(version))
+    return found
+
+
+def publish(version: Version, actor, check: bool = True) -> list[Version]:
+    """Publish a draft: it is never edited again, and the model's published versions
+    become superseded (their commenters are told). Returns the versions replaced.
+    ``check=False`` skips the publish checks (a text imported as already published
+    elsewhere). Raises :class:`ConsultationError` for a version already published,
+    without sections, or that a check stops (every reason in the message)."""
+    _editable(version)
+    problems = publish_problems(version) if check else []
+    if not check and not db.session.scalar(select(func.count(Section.id)).where(Section.version_id == version.id)):
+        problems = [str(_l("A version without sections cannot be published."))]
+    if problems:
+        raise ConsultationError(" ".join(problems))
     replaced = db.session.scalars(
         select(Version).where(Version.model_id == version.model_id, Version.status == VersionStatus.PUBLISHED.value)
     ).all()
@@ -265,6 +286,8 @@ def publish(version: Version, actor) -> list[Version]:
     for old in replaced:
         for listener in superseded_listeners:
             listener(old, version)
+    for listener in published_listeners:
+        listener(version, actor)
     return replaced
 
 

@@ -273,7 +273,8 @@ def load(data, process_id: int, actor=None) -> Version:
     db.session.flush()
     audit.record("model.imported", actor=actor, version=version.id, label=version.label)
     if version_data.get("status") == VersionStatus.PUBLISHED.value:
-        versions.publish(version, actor)
+        # Published elsewhere already: its revision record is not part of the file.
+        versions.publish(version, actor, check=False)
         if version_data.get("published_on"):
             version.published_at = datetime.combine(
                 date.fromisoformat(version_data["published_on"]), datetime.min.time()

@@ -167,10 +167,18 @@ def publish(version_id):
         try:
             versions.publish(version, current_user)
         except ConsultationError as error:
-            return _back_to(version, error)
+            # Nothing was written: back to the confirmation, which lists what is missing.
+            flash(str(error), "error")
+            return redirect(url_for("consultations.publish", version_id=version.id), code=303)
         flash(_("%(name)s is published.", name=version.name), "success")
         return redirect(url_for("consultations.version", version_id=version.id))
-    return render_template("consultations/versions/publish.html", version=version, current=current, form=form)
+    return render_template(
+        "consultations/versions/publish.html",
+        version=version,
+        current=current,
+        form=form,
+        problems=versions.publish_problems(version),
+    )
 
 
 @bp.get("/versions/<int:version_id>/sections")
