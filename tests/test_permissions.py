@@ -337,6 +337,20 @@ MATRIX = [
     ("GET", "/consultations/processes/{process}/coding", only(200, "facilitator", "admin")),
     ("POST", "/consultations/coding/{contribution}", only(302, "facilitator", "admin")),
     ("POST", "/consultations/processes/{process}/coding/bulk", only(303, "facilitator", "admin")),
+    # The revision record of {draft} (drafted from {version}) with its {change};
+    # verdicts of {process}, whose {decision} is on {theme}; "Mis aportes".
+    ("GET", "/consultations/versions/{version}/revisions", everyone(200)),
+    ("GET", "/consultations/versions/{draft}/revisions", managers_or_404(200)),
+    ("GET", "/consultations/versions/{draft}/revisions/new", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/versions/{draft}/revisions/new", only(422, "facilitator", "admin")),
+    ("GET", "/consultations/changes/{change}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/changes/{change}/edit", only(422, "facilitator", "admin")),
+    ("POST", "/consultations/changes/{change}/delete", only(302, "facilitator", "admin")),
+    ("GET", "/consultations/mine", signed_in(200)),
+    ("GET", "/consultations/processes/{process}/verdicts", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/processes/{process}/verdicts", only(422, "facilitator", "admin")),
+    ("POST", "/consultations/processes/{process}/verdicts/publish", only(302, "facilitator", "admin")),
+    ("POST", "/consultations/decisions/{decision}/delete", only(302, "facilitator", "admin")),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),
@@ -486,8 +500,19 @@ def _consultation_world(app, factory, process_id, personas) -> dict:
 
         member_id = db.session.scalar(db.select(RoundMember.id).where(RoundMember.round_id == committee_id))
         theme_id = coding.create_theme(process_id, "T-ACTAS", "Actas en plazo", section_keys=["T.3"]).id
+        from consultations.revisions import services as revisions
+        from consultations.verdicts import services as verdicts
+        from consultations.versions.models import Version as Version_
+
+        draft = db.session.get(Version_, draft_id)
+        change_id = revisions.save_change(draft, None, "Plazo", "Lo pidieron", ["T.3"], [theme_id]).id
+        decision_id = verdicts.decide(
+            process_id, "not_taken", "Fuera de alcance", None, theme=db.session.get(coding.Theme, theme_id)
+        ).id
         db.session.commit()
     return {
+        "change": change_id,
+        "decision": decision_id,
         "theme": theme_id,
         "model": model_id,
         "version": version_id,

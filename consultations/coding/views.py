@@ -16,8 +16,9 @@ from consultations.coding import services as coding
 from consultations.coding.forms import ClusterForm, MergeForm, NextForm, ThemeForm
 from consultations.coding.models import Coding, Theme
 from consultations.common import ConsultationError
+from consultations.revisions.models import Change, ChangeTheme
 from consultations.rounds.models import CommentRound
-from consultations.versions.models import ConsultationModel, Version
+from consultations.versions.models import ConsultationModel, Version, VersionStatus
 from consultations.versions.services import current_version
 from core.extensions import db
 from core.forms import INVALID, ConfirmForm, clean_text
@@ -148,6 +149,15 @@ def theme(theme_id):
         select(ConsultationModel).where(ConsultationModel.process_id == theme.process_id).order_by(ConsultationModel.id)
     )
     children = db.session.scalars(select(Theme).where(Theme.parent_id == theme.id).order_by(Theme.code)).all()
+    motivated = (
+        select(Change, Version)
+        .join(ChangeTheme, ChangeTheme.change_id == Change.id)
+        .join(Version, Version.id == Change.version_id)
+        .where(ChangeTheme.theme_id == theme.id)
+    )
+    if not manager:
+        motivated = motivated.where(Version.status != VersionStatus.DRAFT.value)
+    changes = db.session.execute(motivated.order_by(Version.id, Change.number)).all()
     return render_template(
         "consultations/coding/theme.html",
         theme=theme,
@@ -161,6 +171,7 @@ def theme(theme_id):
         hidden_count=total - page.total,
         manager=manager,
         process=db.session.get(Process, theme.process_id),
+        changes=changes,
     )
 
 
