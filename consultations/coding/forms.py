@@ -1,7 +1,8 @@
 """Forms for the codebook and coding."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange
 
 from consultations.coding.services import CODE_MAX, NAME_MAX
 from consultations.common import BODY_MAX
@@ -38,3 +39,22 @@ class ClusterForm(Form):
 
 class NextForm(Form):
     next = HiddenField()
+
+
+class SampleForm(Form):
+    title = StringField(_l("Title"), validators=[required(), at_most(120)])
+    coders = SelectMultipleField(
+        _l("Coders"), coerce=int, description=_l("Two or more facilitators; each codes without seeing the others.")
+    )
+    size = IntegerField(
+        _l("How many contributions"),
+        validators=[
+            InputRequired(message=_l("Enter a number.")),
+            NumberRange(min=1, max=200, message=_l("Between %(min)s and %(max)s.")),
+        ],
+        default=20,
+    )
+    kind = SelectField(
+        _l("From"), validate_choice=True, description=_l("Drawn at random from the process's contributions.")
+    )
+    submit = SubmitField(_l("Draw the sample"))

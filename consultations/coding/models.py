@@ -76,3 +76,66 @@ class Coding(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     theme: Mapped[Theme] = relationship(lazy="raise")
+
+
+class CodingSample(db.Model):
+    """A sample of contributions that two or more coders code blind to each other, to
+    measure how far they agree before the final coding is settled."""
+
+    __tablename__ = "coding_samples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class SampleCoder(db.Model):
+    """A coder asked to code a sample."""
+
+    __tablename__ = "coding_sample_coders"
+    __table_args__ = (UniqueConstraint("sample_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("coding_samples.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class SampleItem(db.Model):
+    """A contribution in a sample; ``reconciled_at`` once its final coding is settled."""
+
+    __tablename__ = "coding_sample_items"
+    __table_args__ = (UniqueConstraint("sample_id", "contribution_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("coding_samples.id", ondelete="CASCADE"), index=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"))
+    reconciled_at: Mapped[datetime | None]
+
+
+class SampleMark(db.Model):
+    """A coder has coded an item of a sample (possibly with no theme at all); without a
+    mark, the coder's coding of the item is missing."""
+
+    __tablename__ = "coding_sample_marks"
+    __table_args__ = (UniqueConstraint("sample_id", "contribution_id", "coder_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("coding_samples.id", ondelete="CASCADE"), index=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"))
+    coder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SampleCoding(db.Model):
+    """A theme one coder gave an item of a sample (blind to the other coders)."""
+
+    __tablename__ = "coding_sample_codings"
+    __table_args__ = (UniqueConstraint("sample_id", "contribution_id", "coder_id", "theme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("coding_samples.id", ondelete="CASCADE"), index=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"))
+    coder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"))

@@ -11,9 +11,10 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from accounts.models import RoleAssignment
-from consultations.coding.models import Coding, Theme, ThemeSection
+from consultations.coding.models import Coding, SampleCoding, Theme, ThemeSection
 from consultations.common import BODY_MAX, ConsultationError
 from consultations.versions import keys
 from core import audit
@@ -34,6 +35,8 @@ audit.register_actions(
         "theme.from_cluster": _l("Workshop cluster made a theme"),
     }
 )
+
+SampleCodingAlias = aliased(SampleCoding)
 
 CODE_MAX = 20
 NAME_MAX = 120
@@ -187,6 +190,25 @@ def merge(source: Theme, target: Theme, actor) -> int:
         update(Coding).where(Coding.theme_id == source.id).values(theme_id=target.id),
         execution_options={"synchronize_session": False},
     ).rowcount
+    # The double-coding samples' codings follow too (a coder who gave both keeps one).
+    given_target = (
+        select(SampleCodingAlias.id)
+        .where(
+            SampleCodingAlias.theme_id == target.id,
+            SampleCodingAlias.sample_id == SampleCoding.sample_id,
+            SampleCodingAlias.contribution_id == SampleCoding.contribution_id,
+            SampleCodingAlias.coder_id == SampleCoding.coder_id,
+        )
+        .exists()
+    )
+    db.session.execute(
+        delete(SampleCoding).where(SampleCoding.theme_id == source.id, given_target),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(SampleCoding).where(SampleCoding.theme_id == source.id).values(theme_id=target.id),
+        execution_options={"synchronize_session": False},
+    )
     keys_now = set(sections_of([target.id]).get(target.id, [])) | set(sections_of([source.id]).get(source.id, []))
     _set_sections(target, sorted(keys_now, key=keys.sort_key))
     # Sub-themes of the source stay two levels deep under the target (or its parent).

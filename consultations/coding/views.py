@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from accounts.models import Municipality, Process
+from accounts.models import Municipality, Process, RoleAssignment, User
 from consultations import bp
+from consultations.coding import agreement
 from consultations.coding import services as coding
-from consultations.coding.forms import ClusterForm, MergeForm, NextForm, ThemeForm
-from consultations.coding.models import Coding, Theme
+from consultations.coding.forms import ClusterForm, MergeForm, NextForm, SampleForm, ThemeForm
+from consultations.coding.models import Coding, CodingSample, SampleMark, Theme
 from consultations.common import ConsultationError
 from consultations.revisions.models import Change, ChangeTheme
 from consultations.rounds.models import CommentRound
@@ -25,6 +26,7 @@ from core.forms import INVALID, ConfirmForm, clean_text
 from core.models import Channel, Contribution
 from core.permissions import is_manager, managers_only
 from core.privacy import VALUE_LABELS
+from core.roles import MANAGER_ROLES
 from core.security import is_safe_redirect
 from core.spaces import SpaceKind, places_of, visible_condition
 from core.urls import id_arg, page_arg
@@ -451,3 +453,166 @@ def bulk_code(process_id):
         "success",
     )
     return redirect(_back(default))
+
+
+# Double coding ------------------------------------------------------------------------
+
+
+def _sample_or_404(sample_id: int) -> CodingSample:
+    return db.get_or_404(CodingSample, sample_id)
+
+
+def _sample_form(process_id: int, formdata=True) -> SampleForm:
+    form = SampleForm() if formdata else SampleForm(formdata=None)
+    managers = db.session.scalars(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role.in_([r.value for r in MANAGER_ROLES]), User.deleted_at.is_(None))
+        .distinct()
+        .order_by(User.display_name)
+    ).all()
+    form.coders.choices = [SelectChoice(u.id, u.public_name) for u in managers]
+    form.kind.choices = [SelectChoice("", _("Every space"))] + [
+        SelectChoice(k.value, VALUE_LABELS.get("space_kind", {}).get(k.value, k.value)) for k in SpaceKind
+    ]
+    return form
+
+
+def _samples_page(process, form, status=200):
+    samples = db.session.scalars(
+        select(CodingSample).where(CodingSample.process_id == process.id).order_by(CodingSample.id.desc())
+    ).all()
+    return render_template("consultations/coding/samples.html", process=process, samples=samples, form=form), status
+
+
+@bp.get("/processes/<int:process_id>/samples")
+@managers_only
+def samples(process_id):
+    """Double-coding samples of the process, and drawing a new one."""
+    process = _process_or_404(process_id)
+    return _samples_page(process, _sample_form(process.id, formdata=False))
+
+
+@bp.post("/processes/<int:process_id>/samples")
+@managers_only
+def new_sample(process_id):
+    """Draw a sample at random for two or more coders."""
+    process = _process_or_404(process_id)
+    form = _sample_form(process.id)
+    if form.validate_on_submit():
+        filters = coding.Filters(space_kind=form.kind.data or None)
+        ids = agreement.draw(coding.queue(process.id, current_user, filters), form.size.data)
+        coders = db.session.scalars(select(User).where(User.id.in_(form.coders.data or []))).all()
+        try:
+            sample = agreement.create_sample(process.id, form.title.data, coders, ids, current_user)
+        except ConsultationError as error:
+            form.coders.errors.append(str(error))
+        else:
+            flash(_("Sample drawn: %(count)d contributions.", count=len(ids)), "success")
+            return redirect(url_for("consultations.sample", sample_id=sample.id))
+    return _samples_page(process, form, INVALID)
+
+
+@bp.get("/samples/<int:sample_id>")
+@managers_only
+def sample(sample_id):
+    """A sample: for one of its coders, the items to code blind (their own choices only);
+    for everyone who runs the process, who has coded how much."""
+    sample = _sample_or_404(sample_id)
+    items = agreement.items_of(sample)
+    coder = agreement.is_coder(sample, current_user)
+    marked, own = agreement.own_codings(sample, current_user) if coder else (set(), {})
+    wanted = id_arg("item")
+    ids = [i.contribution_id for i in items]
+    current_id = wanted if wanted in ids else next((i for i in ids if i not in marked), ids[0] if ids else None)
+    current = db.session.get(Contribution, current_id) if coder and current_id else None
+    if current is not None:
+        _load_authors([current])
+    later = [i for i in ids if i not in marked and i != current_id]
+    progress = dict(
+        db.session.execute(
+            select(SampleMark.coder_id, func.count(SampleMark.id))
+            .where(SampleMark.sample_id == sample.id)
+            .group_by(SampleMark.coder_id)
+        )
+        .tuples()
+        .all()
+    )
+    return render_template(
+        "consultations/coding/sample.html",
+        sample=sample,
+        items=ids,
+        coders=agreement.coders_of(sample),
+        progress=progress,
+        coder=coder,
+        marked=marked,
+        own=own,
+        current=current,
+        places=places_of([current]) if current is not None else {},
+        next_item=later[0] if later else None,
+        themes=coding.codebook(sample.process_id),
+        form=NextForm(formdata=None),
+    )
+
+
+@bp.post("/samples/<int:sample_id>/items/<int:contribution_id>")
+@managers_only
+def code_sample_item(sample_id, contribution_id):
+    """One coder's blind coding of a sample item."""
+    sample = _sample_or_404(sample_id)
+    if not NextForm().validate_on_submit():
+        abort(400)
+    if not agreement.is_coder(sample, current_user):
+        abort(403)
+    theme_ids = [v for v in request.form.getlist("theme") if v.isdigit() and len(v) < 10]
+    try:
+        agreement.code_item(sample, contribution_id, current_user, theme_ids)
+    except ConsultationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("consultations.sample", sample_id=sample.id), code=303)
+    flash(_("Saved."), "success")
+    return redirect(_back(url_for("consultations.sample", sample_id=sample.id)))
+
+
+@bp.get("/samples/<int:sample_id>/report")
+@managers_only
+def sample_report(sample_id):
+    """The agreement report: Krippendorff's alpha and percentage agreement per theme and
+    overall, and the disagreements to reconcile."""
+    sample = _sample_or_404(sample_id)
+    result = agreement.report(sample)
+    contributions = db.session.scalars(
+        select(Contribution)
+        .where(Contribution.id.in_([d.contribution_id for d in result.disagreements]))
+        .options(selectinload(Contribution.author))
+    ).all()
+    theme_list = coding.codebook(sample.process_id, archived=True)
+    return render_template(
+        "consultations/coding/report.html",
+        sample=sample,
+        report=result,
+        contributions={c.id: c for c in contributions},
+        places=places_of(contributions),
+        final=coding.themes_of([c.id for c in contributions]),
+        themes=theme_list,
+        theme_names={t.id: t for t in theme_list},
+        coder_names={c.id: c.public_name for c in result.coders},
+        form=NextForm(formdata=None),
+    )
+
+
+@bp.post("/samples/<int:sample_id>/items/<int:contribution_id>/reconcile")
+@managers_only
+def reconcile_item(sample_id, contribution_id):
+    """Settle the final coding of a sample item the coders disagreed on."""
+    sample = _sample_or_404(sample_id)
+    if not NextForm().validate_on_submit():
+        abort(400)
+    theme_ids = [v for v in request.form.getlist("theme") if v.isdigit() and len(v) < 10]
+    try:
+        agreement.reconcile(sample, contribution_id, theme_ids, current_user)
+    except ConsultationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("consultations.sample_report", sample_id=sample.id), code=303)
+    flash(_("Final coding saved."), "success")
+    return redirect(url_for("consultations.sample_report", sample_id=sample.id, _anchor=f"item-{contribution_id}"))
