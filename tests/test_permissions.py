@@ -351,6 +351,14 @@ MATRIX = [
     ("POST", "/consultations/processes/{process}/verdicts", only(422, "facilitator", "admin")),
     ("POST", "/consultations/processes/{process}/verdicts/publish", only(302, "facilitator", "admin")),
     ("POST", "/consultations/decisions/{decision}/delete", only(302, "facilitator", "admin")),
+    # Double coding: {sample}, coded by the facilitator and the administrator, holds
+    # {contribution}.
+    ("GET", "/consultations/processes/{process}/samples", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/processes/{process}/samples", only(422, "facilitator", "admin")),
+    ("GET", "/consultations/samples/{sample}", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/samples/{sample}/items/{contribution}", only(302, "facilitator", "admin")),
+    ("GET", "/consultations/samples/{sample}/report", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/samples/{sample}/items/{contribution}/reconcile", only(302, "facilitator", "admin")),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),
@@ -415,7 +423,7 @@ def world(request, app, factory, places, personas):
     needs_consultations = url and url.startswith("/consultations/") and "{" in url
     ids = {
         **(_workshop_world(app, factory, process_id, personas) if needs_workshops else {}),
-        **(_consultation_world(app, factory, process_id, personas) if needs_consultations else {}),
+        **(_consultation_world(app, factory, process_id, personas, contribution_id) if needs_consultations else {}),
         "contribution": contribution_id,
         "staff_contribution": staff_contribution_id,
         "notification": notification_id,
@@ -480,7 +488,7 @@ def _workshop_world(app, factory, process_id, personas) -> dict:
         }
 
 
-def _consultation_world(app, factory, process_id, personas) -> dict:
+def _consultation_world(app, factory, process_id, personas, contribution_id) -> dict:
     """A published version with a draft drafted from it, an open public round with the
     citizen's comment, and an open committee round whose one member is the citizen."""
     from consultations.rounds.models import RoundMember
@@ -509,8 +517,14 @@ def _consultation_world(app, factory, process_id, personas) -> dict:
         decision_id = verdicts.decide(
             process_id, "not_taken", "Fuera de alcance", None, theme=db.session.get(coding.Theme, theme_id)
         ).id
+        from accounts.models import User
+        from consultations.coding import agreement
+
+        coders = [db.session.get(User, personas[role].id) for role in ("facilitator", "admin")]
+        sample_id = agreement.create_sample(process_id, "Muestra", coders, [contribution_id], None).id
         db.session.commit()
     return {
+        "sample": sample_id,
         "change": change_id,
         "decision": decision_id,
         "theme": theme_id,

@@ -211,14 +211,15 @@ def merge(source: Theme, target: Theme, actor) -> int:
     )
     keys_now = set(sections_of([target.id]).get(target.id, [])) | set(sections_of([source.id]).get(source.id, []))
     _set_sections(target, sorted(keys_now, key=keys.sort_key))
-    # Sub-themes of the source stay two levels deep under the target (or its parent).
+    # Sub-themes of the source stay two levels deep under the target (or its parent); a
+    # sub-theme of the source merged into takes its place first, so its siblings follow it.
+    if target.parent_id == source.id:
+        target.parent_id = source.parent_id
     new_parent = target.parent_id or target.id
     db.session.execute(
         update(Theme).where(Theme.parent_id == source.id, Theme.id != target.id).values(parent_id=new_parent),
         execution_options={"synchronize_session": False},
     )
-    if target.parent_id == source.id:
-        target.parent_id = source.parent_id
     source.merged_into_id = target.id
     source.archived_at = utcnow()
     audit.record(
@@ -308,7 +309,10 @@ def apply_theme(process_id: int, contribution_ids, theme: Theme, coder, cluster_
 
 
 def remove_theme(process_id: int, contribution_ids, theme: Theme) -> int:
-    """Take ``theme`` off those contributions; returns how many lost it."""
+    """Take ``theme`` off those contributions; returns how many lost it. Raises
+    :class:`ConsultationError` for a theme of another process."""
+    if theme.process_id != process_id:
+        raise ConsultationError(_l("Choose themes of this process's codebook."))
     return db.session.execute(
         delete(Coding).where(
             Coding.theme_id == theme.id,
