@@ -416,8 +416,9 @@ def test_bulk_coding_stays_in_the_process(app, en, world, personas):
     _refused(OTHER_CODEBOOK, coding.apply_theme, world.pid, [world.post], archived, facilitator)
     assert len(_codings()) == 3
 
-    # Taking it off: only contributions of the process named.
-    assert coding.remove_theme(world.other_pid, [world.post, world.card], theme) == 0
+    # Taking it off: only a theme of the process, only contributions of the process.
+    _refused(OTHER_CODEBOOK, coding.remove_theme, world.other_pid, [world.post, world.foreign], theme)
+    assert len(_codings()) == 3
     assert coding.remove_theme(world.pid, [world.post, world.card, world.remark], theme) == 2
     assert _codings() == {(world.comment, theme.id)}
 
@@ -596,9 +597,9 @@ def test_archiving_hides_a_theme_from_coding_but_keeps_its_codings(app, client, 
 
     codebook = f"/consultations/processes/{world.pid}/themes"
     manager_view = _text(client, codebook)
-    assert re.search(rf'<li id="theme-{a}" class=" theme-archived">', manager_view)
     item = re.search(rf'<li id="theme-{a}".*?</li>', manager_view, re.S).group(0)
-    assert "Archived" in item and "1 contribution" in item
+    assert "theme-archived" in item and "Archived" in item and "1 contribution" in item
+    assert "theme-archived" not in re.search(rf'<li id="theme-{b}".*?</li>', manager_view, re.S).group(0)
     assert "2 themes" in manager_view
     client.post("/logout")
     for who in (None, personas["citizen"], personas["staff"]):
@@ -835,7 +836,7 @@ def test_save_and_next_follows_only_local_paths(app, client, world, personas):
     following = f"{_workbench(world.pid)}?page=1&item={world.staff_post}&kind=thread"
     response = client.post(url, data={"theme": [str(a), str(b)], "next": following}, headers=EN)
     assert response.status_code == 302 and response.location == following
-    assert "Saved: 2 themes added, 0 removed." in _followed(client, response)
+    assert "Themes saved (added: 2; removed: 0)." in _followed(client, response)
     with app.app_context():
         assert _codings() == {(world.post, a), (world.post, b)}
         assert set(db.session.scalars(select(Coding.coder_id))) == {personas["facilitator"].id}
@@ -865,19 +866,25 @@ def test_bulk_coding_over_http(app, client, world, personas):
     assert done.status_code == 302 and done.location == back
     assert "T-A added to 3 contributions." in _followed(client, done)
     assert _coded(app) == {(world.post, a), (world.card, a), (world.comment, a)}
-    again = client.post(url, data={"item": [str(world.post), str(world.remark)], "theme_id": str(a), "action": "apply"})
+    again = client.post(
+        url, data={"item": [str(world.post), str(world.remark)], "theme_id": str(a), "action": "apply"}, headers=EN
+    )
     assert again.location == _workbench(world.pid)
-    assert "T-A added to 1 contributions." in _followed(client, again)
+    assert "T-A added to 1 contribution." in _followed(client, again)
 
     off = client.post(url, data={"item": items, "theme_id": str(a), "action": "remove"}, headers=EN)
     assert "T-A taken off 3 contributions." in _followed(client, off)
     assert _coded(app) == {(world.remark, a)}
 
     for theme in (world.foreign_theme, archived):
-        refused = client.post(url, data={"item": items, "theme_id": str(theme), "action": "apply", "next": back})
+        refused = client.post(
+            url, data={"item": items, "theme_id": str(theme), "action": "apply", "next": back}, headers=EN
+        )
         assert refused.status_code == 303 and refused.location == back
         assert OTHER_CODEBOOK in _followed(client, refused)
-    foreign_off = client.post(url, data={"item": items, "theme_id": str(world.foreign_theme), "action": "remove"})
+    foreign_off = client.post(
+        url, data={"item": items, "theme_id": str(world.foreign_theme), "action": "remove"}, headers=EN
+    )
     assert foreign_off.status_code == 303
     assert OTHER_CODEBOOK in _followed(client, foreign_off)
     assert _coded(app) == {(world.remark, a)}
@@ -888,7 +895,7 @@ def test_bulk_coding_over_http(app, client, world, personas):
         {"item": items, "theme_id": str(a), "action": "erase"},
         {"item": items, "theme_id": "99999999999", "action": "apply"},
     ):
-        response = client.post(url, data={**data, "next": "https://evil.example/"})
+        response = client.post(url, data={**data, "next": "https://evil.example/"}, headers=EN)
         assert response.status_code == 303 and response.location == _workbench(world.pid), data
         assert "Select contributions and a theme first." in _followed(client, response)
     assert _coded(app) == {(world.remark, a)}
@@ -924,6 +931,18 @@ def test_the_theme_page_counts_what_the_viewer_cannot_see(app, client, world, pe
         assert "3 contributions coded with this theme" in page and "post funcionario" in page
         assert "cannot see" not in page
         client.post("/logout")
+
+    # A sub-theme archived (here merged away) is listed, marked, to facilitators only.
+    with app.app_context():
+        gone = _theme(world.pid, "T-ACTAS-2", "Actas viejas", parent_id=theme_id)
+        coding.merge(gone, db.session.get(Theme, child_id), None)
+        db.session.commit()
+        gone_id = gone.id
+    link = f'<a href="/consultations/themes/{gone_id}">T-ACTAS-2 · Actas viejas</a>'
+    assert link not in _text(client, url) and "Archived" not in _text(client, url)
+    login(client, personas["facilitator"])
+    assert f'{link} <span class="badge">Archived</span>' in _text(client, url)
+    client.post("/logout")
 
     child_page = _text(client, f"/consultations/themes/{child_id}")
     assert "1 contribution coded with this theme" in child_page and "tarjeta ciudadana" in child_page
@@ -1030,16 +1049,22 @@ def _cost(client, count_queries, url, expect=None) -> int:
 
 
 def test_workbench_queries_do_not_grow(app, client, stage, personas, count_queries):
-    _mixed(app, stage, personas, 5)
+    made = _mixed(app, stage, personas, 5)
     login(client, personas["facilitator"])
     url = _workbench(stage.pid)
     few = _cost(client, count_queries, url, "5 contributions in the queue")
     filtered = _cost(client, count_queries, f"{url}?state=coded&profile=citizen&since=2000-01-01")
-    _mixed(app, stage, personas, 35, start=5)
+    made += _mixed(app, stage, personas, 35, start=5)
     many = _cost(client, count_queries, url, "40 contributions in the queue")
     assert few == many, (few, many)
     assert _cost(client, count_queries, f"{url}?state=coded&profile=citizen&since=2000-01-01") == filtered
     assert _cost(client, count_queries, f"{url}?page=2") == many
+
+    # Twenty a page; "save and next" on a page's last item goes to the next page.
+    assert _queue_ids(_text(client, url)) == made[:20]
+    assert _queue_ids(_text(client, url, query_string={"page": 2})) == made[20:]
+    last = _text(client, url, query_string={"item": made[19]})
+    assert _next_buttons(last)[0] == f"{url}?page=2"
 
 
 def test_theme_page_queries_do_not_grow(app, client, stage, personas, count_queries):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from accounts.models import User
 from consultations.common import ConsultationError
+from consultations.revisions import services as revisions
 from consultations.versions import diff as diffs
 from consultations.versions import keys, transfer
 from consultations.versions import services as versions
@@ -64,6 +65,13 @@ def _section(key: str, title: str, body: str) -> Section:
     )
 
 
+def _explain(version) -> None:
+    """An editorial change for whatever changed: publishing needs the revision record."""
+    missing = revisions.unexplained(version)
+    if missing:
+        revisions.save_change(version, None, "Cambios editoriales", "", missing, editorial=True)
+
+
 def _revise(app, version_id: int, label="v0.2", changes=None, publish=True) -> int:
     """A new version drafted from ``version_id`` with ``{key: new body}`` applied, then
     published (unless told otherwise); returns its id."""
@@ -74,6 +82,7 @@ def _revise(app, version_id: int, label="v0.2", changes=None, publish=True) -> i
             section = versions.section_of(draft, key)
             versions.save_section(section, section.title, body)
         if publish:
+            _explain(draft)
             versions.publish(draft, None)
         db.session.commit()
         return draft.id
@@ -268,6 +277,7 @@ def test_a_removed_key_is_retired_but_the_based_on_keys_come_back(app, en, facto
     versions.delete_section(version2, versions.section_of(version2, "T.3.a"))
     versions.add_section(version2, "T.3.a", "Actas publicadas", "De nuevo.")
     versions.delete_section(version2, versions.section_of(version2, "T.3.a"))
+    _explain(version2)
     versions.publish(version2, None)
     db.session.commit()
     v3 = _revise(app, v2, label="v0.3", publish=False)
@@ -667,6 +677,7 @@ def test_import_checks_the_file_against_the_existing_model(app, runner, factory,
     with app.app_context():
         draft = db.session.get(Version, _revise(app, v1, publish=False))
         versions.delete_section(draft, versions.section_of(draft, "T.3.a"))
+        _explain(draft)
         versions.publish(draft, None)
         model_title = draft.model.title
         db.session.commit()
@@ -1010,6 +1021,20 @@ def test_facilitator_drafts_edits_and_publishes_over_http(app, client, factory, 
         assert section.body_html == "<p>Publica las actas en un plazo de <strong>cinco</strong> días.</p>"
         assert section.title == "Nivel 3: actas en plazo"
 
+    # The revision record first: publishing is refused (and changes nothing) until every
+    # changed section is explained.
+    with app.app_context():
+        missing = revisions.unexplained(db.session.get(Version, draft))
+    assert missing
+    refused = client.post(f"/consultations/versions/{draft}/publish")
+    assert refused.status_code == 303 and refused.location == f"/consultations/versions/{draft}/publish"
+    with app.app_context():
+        assert db.session.get(Version, draft).status == "draft"
+    explained = client.post(
+        f"/consultations/versions/{draft}/revisions/new",
+        data={"summary": "Plazo de cinco días", "reason": "Lo pidió el comité.", "section": missing},
+    )
+    assert explained.status_code == 302
     confirm = client.get(f"/consultations/versions/{draft}/publish", headers=EN).get_data(as_text=True)
     assert "will be marked as superseded" in confirm
     published = client.post(f"/consultations/versions/{draft}/publish")

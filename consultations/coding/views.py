@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -150,7 +151,10 @@ def theme(theme_id):
     model = db.session.scalar(
         select(ConsultationModel).where(ConsultationModel.process_id == theme.process_id).order_by(ConsultationModel.id)
     )
-    children = db.session.scalars(select(Theme).where(Theme.parent_id == theme.id).order_by(Theme.code)).all()
+    children = select(Theme).where(Theme.parent_id == theme.id).order_by(Theme.code)
+    if not manager:  # archived sub-themes, like the codebook's, are for facilitators
+        children = children.where(Theme.archived_at.is_(None))
+    children = db.session.scalars(children).all()
     motivated = (
         select(Change, Version)
         .join(ChangeTheme, ChangeTheme.change_id == Change.id)
@@ -263,7 +267,13 @@ def merge_theme(theme_id):
     except ConsultationError as error:
         return _back_to_theme(theme, error)
     flash(
-        _("%(code)s merged into %(into)s: %(count)d codings moved.", code=theme.code, into=target.code, count=moved),
+        ngettext(
+            "%(code)s merged into %(into)s: %(num)d coding moved.",
+            "%(code)s merged into %(into)s: %(num)d codings moved.",
+            moved,
+            code=theme.code,
+            into=target.code,
+        ),
         "success",
     )
     return redirect(url_for("consultations.theme", theme_id=target.id))
@@ -293,11 +303,12 @@ def cluster_theme(cluster_id):
         flash(str(error), "error")
         return redirect(back, code=303)
     flash(
-        _(
-            "The cluster “%(cluster)s” is coded %(code)s: %(count)d cards.",
+        ngettext(
+            "The cluster “%(cluster)s” is coded %(code)s: %(num)d card.",
+            "The cluster “%(cluster)s” is coded %(code)s: %(num)d cards.",
+            coded,
             cluster=cluster.title,
             code=theme.code,
-            count=coded,
         ),
         "success",
     )
@@ -416,7 +427,7 @@ def code_contribution(contribution_id):
     except ConsultationError as error:
         flash(str(error), "error")
         return redirect(default, code=303)
-    flash(_("Saved: %(added)d themes added, %(removed)d removed.", added=added, removed=removed), "success")
+    flash(_("Themes saved (added: %(added)d; removed: %(removed)d).", added=added, removed=removed), "success")
     return redirect(_back(default))
 
 
@@ -447,9 +458,19 @@ def bulk_code(process_id):
         flash(str(error), "error")
         return redirect(_back(default), code=303)
     flash(
-        _("%(code)s added to %(count)d contributions.", code=theme.code, count=count)
+        ngettext(
+            "%(code)s added to %(num)d contribution.",
+            "%(code)s added to %(num)d contributions.",
+            count,
+            code=theme.code,
+        )
         if action == "apply"
-        else _("%(code)s taken off %(count)d contributions.", code=theme.code, count=count),
+        else ngettext(
+            "%(code)s taken off %(num)d contribution.",
+            "%(code)s taken off %(num)d contributions.",
+            count,
+            code=theme.code,
+        ),
         "success",
     )
     return redirect(_back(default))
@@ -508,7 +529,10 @@ def new_sample(process_id):
         except ConsultationError as error:
             form.coders.errors.append(str(error))
         else:
-            flash(_("Sample drawn: %(count)d contributions.", count=len(ids)), "success")
+            flash(
+                ngettext("Sample drawn: %(num)d contribution.", "Sample drawn: %(num)d contributions.", len(ids)),
+                "success",
+            )
             return redirect(url_for("consultations.sample", sample_id=sample.id))
     return _samples_page(process, form, INVALID)
 

@@ -22,6 +22,7 @@ from core.models import Contribution
 from core.permissions import is_manager, managers_only
 from core.privacy import VALUE_LABELS
 from core.spaces import places_of, visible_condition
+from forums.discussions.models import Post
 
 
 @bp.get("/versions/<int:version_id>/revisions")
@@ -36,7 +37,12 @@ def revision_record(version_id):
         c.id: c
         for c in db.session.scalars(
             select(Contribution)
-            .where(Contribution.id.in_(cited_ids), visible_condition(current_user))
+            .where(
+                Contribution.id.in_(cited_ids),
+                visible_condition(current_user),
+                # A post its author deleted is quoted to nobody (its thread shows a placeholder).
+                Contribution.id.not_in(select(Post.contribution_id).where(Post.deleted_at.is_not(None))),
+            )
             .options(selectinload(Contribution.author))
         )
     }
@@ -63,7 +69,7 @@ def _ids(text: str | None) -> list[int]:
     for part in (text or "").replace(";", ",").split(","):
         part = part.strip().lstrip("#")
         if part:
-            if not part.isdigit() or len(part) > 9:
+            if not (part.isascii() and part.isdigit()) or len(part) > 9:
                 raise ConsultationError(_("Contribution numbers are whole numbers separated by commas."))
             found.append(int(part))
     return found
@@ -87,7 +93,7 @@ def _change_page(version, form, change, status=200, chosen_keys=(), chosen_theme
 def _save(version, change):
     form = ChangeForm()
     keys = [k for k in request.form.getlist("section") if len(k) <= 40]
-    theme_ids = [t for t in request.form.getlist("theme") if t.isdigit() and len(t) < 10]
+    theme_ids = [t for t in request.form.getlist("theme") if t.isascii() and t.isdigit() and len(t) < 10]
     if form.validate_on_submit():
         try:
             saved = revisions.save_change(

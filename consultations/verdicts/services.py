@@ -5,7 +5,8 @@ A verdict is derived where it can be and written where it must be:
 - *received*: nothing happened yet (the default; never stored);
 - *under consideration*: coded with a theme;
 - *taken into version X by change C*: cited by a change of a published version, or coded
-  with a theme such a change cites (the earliest version, then the lowest change number);
+  with a theme such a change cites when that version was published after the contribution
+  was made (the earliest version, then a direct citation, then the lowest change number);
 - *not taken* or *out of scope*: written by a facilitator with a reason, for one
   contribution or once for every contribution of a theme that no change took;
 - a facilitator's decision on one contribution overrides whatever would be derived.
@@ -156,6 +157,9 @@ def _taken(process_id: int) -> dict[int, Derived]:
         )
         .join(ChangeTheme, ChangeTheme.theme_id == Coding.theme_id)
         .join(published, published.c.id == ChangeTheme.change_id)
+        # Through a theme, only a version published after the contribution was made took it.
+        .join(Contribution, Contribution.id == Coding.contribution_id)
+        .where(published.c.published_at > Contribution.created_at)
     )
     candidates: dict[int, tuple] = {}
     for rank, statement in ((0, direct), (1, themed)):
@@ -290,9 +294,17 @@ def _tell(changed: dict[int, Derived], version: Version | None) -> None:
     for person, items in by_person.items():
         taken = [d for d in items if d.status == VerdictStatus.TAKEN.value]
         if taken:
-            label = taken[0].version_label if version is None else version.label
+            # Name a version these contributions really went into (one coded late may be
+            # taken into an earlier version than the one being published), and count those.
+            labels = [d.version_label for d in taken]
+            label = version.label if version is not None and version.label in labels else labels[0]
             notify(
-                person, "verdicts.taken", link="/consultations/mine", num=len(items), taken=len(taken), version=label
+                person,
+                "verdicts.taken",
+                link="/consultations/mine",
+                num=len(items),
+                taken=labels.count(label),
+                version=label,
             )
         else:
             notify(person, "verdicts.published", link="/consultations/mine", num=len(items))

@@ -262,11 +262,12 @@ def publish_problems(version: Version) -> list[str]:
     return found
 
 
-def publish(version: Version, actor, check: bool = True) -> list[Version]:
+def publish(version: Version, actor, check: bool = True, published_at=None) -> list[Version]:
     """Publish a draft: it is never edited again, and the model's published versions
     become superseded (their commenters are told). Returns the versions replaced.
     ``check=False`` skips the publish checks (a text imported as already published
-    elsewhere). Raises :class:`ConsultationError` for a version already published,
+    elsewhere); ``published_at`` dates a publication that happened before (an imported
+    text, the demo's history). Raises :class:`ConsultationError` for a version already published,
     without sections, or that a check stops (every reason in the message)."""
     _editable(version)
     problems = publish_problems(version) if check else []
@@ -280,7 +281,7 @@ def publish(version: Version, actor, check: bool = True) -> list[Version]:
     for old in replaced:
         old.status = VersionStatus.SUPERSEDED.value
     version.status = VersionStatus.PUBLISHED.value
-    version.published_at = utcnow()
+    version.published_at = published_at or utcnow()
     audit.record("version.published", actor=actor, version=version.id, label=version.label)
     db.session.flush()
     for old in replaced:

@@ -273,10 +273,14 @@ def load(data, process_id: int, actor=None) -> Version:
     db.session.flush()
     audit.record("model.imported", actor=actor, version=version.id, label=version.label)
     if version_data.get("status") == VersionStatus.PUBLISHED.value:
+        published_on = version_data.get("published_on")
         # Published elsewhere already: its revision record is not part of the file.
-        versions.publish(version, actor, check=False)
-        if version_data.get("published_on"):
-            version.published_at = datetime.combine(
-                date.fromisoformat(version_data["published_on"]), datetime.min.time()
-            )
+        versions.publish(
+            version,
+            actor,
+            check=False,
+            published_at=datetime.combine(date.fromisoformat(published_on), datetime.min.time())
+            if published_on
+            else None,
+        )
     return version

@@ -5,16 +5,18 @@ import random
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from accounts import services as accounts
 from accounts.models import Municipality, Process, User
 from core.extensions import db
+from core.models import Contribution
 from core.roles import Role
 from core.spaces import SpaceKind
 from forums.discussions import services
-from forums.discussions.models import Forum, ForumKind
+from forums.discussions.models import Forum, ForumKind, Post, Thread
 from forums.meetings import services as meeting_services
+from forums.meetings.models import Meeting
 from forums.sheets import services as sheets
 from forums.sheets.models import Attendee, Profile
 
@@ -183,6 +185,25 @@ def _fill(forum: Forum, people: list[User], threads, rng: random.Random) -> None
             first_post_id = first_post_id or post.id
 
 
+def _date(forum: Forum, session_at: datetime) -> None:
+    """Date the forum's words when they stand for, not when the demo was loaded: online
+    posts in the weeks before its session (one hour apart), remarks at the session."""
+    posts = db.session.scalars(
+        select(Post).join(Thread, Post.thread_id == Thread.id).where(Thread.forum_id == forum.id).order_by(Post.id)
+    ).all()
+    start = session_at - timedelta(days=21)
+    for index, post in enumerate(posts):
+        post.created_at = start + timedelta(hours=index * 7)
+        db.session.get(Contribution, post.contribution_id).created_at = post.created_at
+    meeting_ids = select(Meeting.id).where(Meeting.forum_id == forum.id)
+    db.session.execute(
+        update(Contribution)
+        .where(Contribution.space_kind == SpaceKind.MEETING.value, Contribution.space_id.in_(meeting_ids))
+        .values(created_at=session_at + timedelta(minutes=45)),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def load() -> None:
     """Load the forums floor's demo (after the accounts floor's)."""
     process = db.session.scalar(select(Process).order_by(Process.id))
@@ -217,4 +238,5 @@ def load() -> None:
         attendance = (CITIZEN_ATTENDANCE if kind == ForumKind.CITIZEN else STAFF_ATTENDANCE)[name]
         starts_at = datetime(2017, 5, 2, 22, 0) + timedelta(days=7 * len(db.session.scalars(select(Forum.id)).all()))
         _hold_session(facilitator, forum, people, attendance, kind, starts_at, rng)
+        _date(forum, starts_at)
     db.session.flush()

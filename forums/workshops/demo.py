@@ -15,11 +15,13 @@ from sqlalchemy import select
 from accounts import services as accounts
 from accounts.models import Municipality, Process, RoleAssignment, User
 from core.extensions import db
+from core.models import Contribution
 from core.roles import Role
 from forums.sheets import services as sheets
 from forums.sheets.models import Attendee, Profile
 from forums.workshops import services as workshop_services
 from forums.workshops.boards import services as boards
+from forums.workshops.boards.models import Board, Card
 from forums.workshops.models import InvitationRole, Workshop, WorkshopKind
 
 DOMAIN = "demo.cocrea.cl"
@@ -685,4 +687,20 @@ def load() -> None:
     experts = _experts(admin)
     _codesign(process, facilitator, officials, cso_members, places, rng)
     _expert(process, facilitator, experts, rng)
+    db.session.flush()
+    _date_cards(process)
+
+
+def _date_cards(process) -> None:
+    """Date the cards at their workshop (not when the demo was loaded), a minute apart."""
+    rows = db.session.execute(
+        select(Card, Workshop.starts_at)
+        .join(Board, Card.board_id == Board.id)
+        .join(Workshop, Board.workshop_id == Workshop.id)
+        .where(Workshop.process_id == process.id, Card.contribution_id.is_not(None))
+        .order_by(Card.id)
+    ).all()
+    for index, (card, starts_at) in enumerate(rows):
+        card.created_at = starts_at + timedelta(minutes=30 + index % 90)
+        db.session.get(Contribution, card.contribution_id).created_at = card.created_at
     db.session.flush()
