@@ -222,3 +222,39 @@ def test_consultation_demo_follows_the_seed_and_is_idempotent(app, runner, clien
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         assert _consultation_counts() == counts
+
+
+def test_demo_closes_the_loop(app, runner, client):
+    """The demo codes contributions of every kind, explains every change of v0.2 and v1.0,
+    double-codes a sample, makes clusters themes, and the demo citizen sees one contribution
+    taken into a change and one not taken, with its reason."""
+    from consultations.coding import agreement
+    from consultations.coding.models import Coding, CodingSample, Theme
+    from consultations.revisions import services as revisions
+    from consultations.revisions.models import Change
+    from consultations.versions.models import Version
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        kinds = set(
+            db.session.scalars(
+                select(Contribution.space_kind).join(Coding, Coding.contribution_id == Contribution.id).distinct()
+            )
+        )
+        assert kinds == {"thread", "meeting", "board", "round"}
+        assert db.session.scalar(select(func.count(Theme.id)).where(Theme.cluster_id.is_not(None))) == 2
+        for label in ("v0.2", "v1.0"):
+            version = db.session.scalar(select(Version).where(Version.label == label))
+            assert revisions.changed_keys(version) and not revisions.unexplained(version), label
+            changes = db.session.scalars(select(Change).where(Change.version_id == version.id)).all()
+            assert len(changes) >= 10
+        (sample,) = db.session.scalars(select(CodingSample)).all()
+        report = agreement.report(sample)
+        assert report.units == 20 and report.alpha is not None and 0 < report.alpha < 1
+        assert report.disagreements
+    login(client, "vecina@demo.cocrea.cl", "demo-vecina-2016")
+    page = client.get("/consultations/mine", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Taken into v1.0 · change 3" in page
+    assert "Not taken" in page and "lo deja al plan de acción local de cada municipio" in page
+    notifications = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "of your contributions was taken into v1.0." in notifications
