@@ -1,18 +1,25 @@
 """The consultations floor's part of a person's data download and of deleting an account.
 
-Download: the rounds one was invited to, and for each comment its position and proposed
+Download: the rounds one was invited to, for each comment its position and proposed
 wording (the words themselves are in the contributions section, with every other
-contribution). Deletion withdraws round invitations; comments stay, attributed to
-"deleted participant", like every contribution.
+contribution), the published verdict of each of one's contributions with its reason, and
+for facilitators how many codings and verdict decisions they made. Deletion withdraws
+round invitations; comments stay, attributed to "deleted participant", like every
+contribution (codings and decisions keep their rows, naming the deleted account).
 """
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from markupsafe import Markup
+from sqlalchemy import delete, func, select
 
+from consultations.coding.models import Coding
 from consultations.rounds.models import Comment, CommentRound, RoundMember, Stance
+from consultations.verdicts import services as verdicts
+from consultations.verdicts.models import Decision, Verdict
 from core.extensions import db
 from core.models import Contribution
 from core.privacy import register_eraser, register_export, register_labels, register_value_labels
+from core.verdicts import VerdictStatus
 
 register_labels(
     {
@@ -24,8 +31,13 @@ register_labels(
         "stance": _l("Position"),
         "wording": _l("Proposed wording"),
         "entered_for_you": _l("Entered by a facilitator on your behalf"),
+        "verdicts": _l("What became of your contributions"),
+        "verdict": _l("What became of it"),
+        "codings_made": _l("Codings you made"),
+        "decisions_written": _l("Verdict decisions you wrote"),
     }
 )
+register_value_labels("verdicts.verdict", {s.value: s.label for s in VerdictStatus})
 register_value_labels("round_comments.stance", {s.value: s.label for s in Stance})
 
 
@@ -46,7 +58,20 @@ def consultation_data(user) -> dict:
         .where(Contribution.author_id == user.id)
         .order_by(Comment.id)
     )
+    published = db.session.execute(
+        select(Verdict.contribution_id, Verdict.status, Verdict.reason_html)
+        .where(Verdict.contribution_id.in_(verdicts.mine(user).with_only_columns(Contribution.id).order_by(None)))
+        .order_by(Verdict.contribution_id)
+    )
     return {
+        "verdicts": [
+            {"contribution": contribution_id, "verdict": status, "reason": Markup(reason).striptags() or None}
+            for contribution_id, status, reason in published
+        ],
+        "codings_made": db.session.scalar(select(func.count(Coding.id)).where(Coding.coder_id == user.id)),
+        "decisions_written": db.session.scalar(
+            select(func.count(Decision.id)).where(Decision.decided_by_id == user.id)
+        ),
         "round_invitations": [{"round": title, "invited_at": at} for title, at in invitations],
         "round_comments": [
             {

@@ -296,15 +296,15 @@ def _tell(changed: dict[int, Derived], version: Version | None) -> None:
         if taken:
             # Name a version these contributions really went into (one coded late may be
             # taken into an earlier version than the one being published), and count those.
-            labels = [d.version_label for d in taken]
-            label = version.label if version is not None and version.label in labels else labels[0]
+            into = [d.version_id for d in taken]
+            chosen = version.id if version is not None and version.id in into else into[0]
             notify(
                 person,
                 "verdicts.taken",
                 link="/consultations/mine",
                 num=len(items),
-                taken=labels.count(label),
-                version=label,
+                taken=into.count(chosen),
+                version=next(d.version_label for d in taken if d.version_id == chosen),
             )
         else:
             notify(person, "verdicts.published", link="/consultations/mine", num=len(items))
