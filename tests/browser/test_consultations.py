@@ -41,6 +41,11 @@ WORDING = {
     "Proposes a change": "Propone un cambio",
     "Publish": "Publicar",
     "Publish…": "Publicar…",
+    "Revision record": "Registro de revisiones",
+    "Add a change": "Agregar un cambio",
+    "What changed": "Qué cambió",
+    "Why": "Por qué",
+    "Save change": "Guardar cambio",
     "Save": "Guardar",
     "Send comment": "Enviar comentario",
     "Text": "Texto",
@@ -208,6 +213,12 @@ def test_facilitator_drafts_edits_publishes_and_reads_the_diff(facilitator, live
     body.fill(old.replace("oportunamente", "dentro de 10 días hábiles desde su aprobación"))
     site.click(main(site).get_by_role("button", name=es("Save"), exact=True))
     expect(site.page.locator("h1")).to_contain_text("T.3")
+    # The revision record explains the change before the version can be published.
+    site.click(main(site).get_by_role("link", name=es("Revision record"), exact=True))
+    site.click(main(site).get_by_role("link", name=es("Add a change"), exact=True))
+    site.page.get_by_label(es("What changed"), exact=True).fill("Plazo de 10 días hábiles para las actas")
+    site.page.get_by_label(es("Why"), exact=True).fill("Lo pidió el comité asesor.")
+    site.click(main(site).get_by_role("button", name=es("Save change"), exact=True))
     site.click(main(site).get_by_role("link", name=es("Publish…"), exact=True))
     site.click(main(site).get_by_role("button", name=es("Publish"), exact=True))
     expect(site.flash()).to_contain_text(es("%(name)s is published.", name="v0.2 · Versión preliminar"))
