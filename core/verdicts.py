@@ -39,4 +39,5 @@ def badge(contribution) -> tuple[str, str | None] | None:
             f"#change-{contribution.verdict_change_number}"
         )
         return text, link
-    return str(VerdictStatus(status).label), "/consultations/mine"
+    # The reason is the author's to read in "Mis aportes"; others see the status alone.
+    return str(VerdictStatus(status).label), None

@@ -1106,3 +1106,31 @@ def test_codebook_queries_do_not_grow(app, client, stage, personas, count_querie
     assert _cost(client, count_queries, url, "25 themes") == manager
     client.post("/logout")
     assert _cost(client, count_queries, url, "25 themes") == anonymous
+
+
+def test_a_deleted_post_shows_its_placeholder_on_the_theme_page_and_in_mis_aportes(
+    app, client, factory, personas, places
+):
+    from sqlalchemy.orm import joinedload
+
+    from forums.discussions.models import Forum
+
+    process = factory.process()
+    forum_id = factory.forum("citizen", places["home"], process)
+    thread = factory.thread(forum_id, personas["citizen"].id, text="Texto que su autora borró {n}")
+    with app.app_context():
+        post = db.session.scalar(select(Post).where(Post.thread_id == thread).options(joinedload(Post.contribution)))
+        theme = coding.create_theme(process, "T-X", "Tema")
+        coding.set_codings(db.session.get(Contribution, post.contribution_id), [theme.id], None)
+        author = db.session.get(User, personas["citizen"].id)
+        discussions.delete_post(author, post, db.session.get(Forum, forum_id))
+        db.session.commit()
+        theme_id = theme.id
+    for viewer in ("citizen", "facilitator"):
+        login(client, personas[viewer])
+        page = client.get(f"/consultations/themes/{theme_id}", headers=EN).get_data(as_text=True)
+        assert "Texto que su autora borró" not in page and "Deleted by its author." in page, viewer
+        client.post("/logout")
+    login(client, personas["citizen"])
+    mine = client.get("/consultations/mine", headers=EN).get_data(as_text=True)
+    assert "Texto que su autora borró" not in mine and "Deleted by its author." in mine

@@ -23,6 +23,7 @@ from core.models import Contribution, utcnow
 from core.roles import Role
 from core.spaces import SpaceKind, visible_condition
 from core.text import checked_text, render_markdown
+from forums.discussions.models import Post
 from forums.sheets.models import Attendee, Profile
 from forums.workshops.boards.models import Board, Card, Cluster
 from forums.workshops.models import Workshop
@@ -235,6 +236,19 @@ def merge(source: Theme, target: Theme, actor) -> int:
     db.session.flush()
     db.session.expire_all()
     return moved + duplicates
+
+
+def deleted_of(contribution_ids) -> set[int]:
+    """Which of those contributions are forum posts their authors deleted (shown with the
+    placeholder, as on the thread)."""
+    ids = list(contribution_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Post.contribution_id).where(Post.contribution_id.in_(ids), Post.deleted_at.is_not(None))
+        )
+    )
 
 
 def themes_of(contribution_ids: list[int]) -> dict[int, list[Theme]]:

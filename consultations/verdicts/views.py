@@ -48,6 +48,7 @@ def mine():
         page=page,
         items=items,
         places=places_of(items),
+        deleted=coding.deleted_of(ids),
         themes=coding.themes_of(ids),
         published=verdicts.published_of(ids),
         statuses=VerdictStatus,
