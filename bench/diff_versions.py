@@ -92,6 +92,10 @@ def build(app) -> tuple[int, int]:
             extra = Section(version_id=new.id, key=f"nuevo-{n}", kind="free", position=500 + n)
             versions.save_section(extra, f"Nueva {n}", paragraph(rng), check=False)
             db.session.add(extra)
+        from consultations.revisions import services as revisions
+
+        # The revision record explains every changed section before publishing.
+        revisions.save_change(new, None, "Revisión", "", revisions.unexplained(new), editorial=True)
         versions.publish(new, None)
         db.session.commit()
         return old.id, new.id
