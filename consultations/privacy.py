@@ -9,7 +9,6 @@ contribution (codings and decisions keep their rows, naming the deleted account)
 """
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import delete, func, select
 
 from consultations.coding.models import Coding
@@ -19,6 +18,7 @@ from consultations.verdicts.models import Decision, Verdict
 from core.extensions import db
 from core.models import Contribution
 from core.privacy import register_eraser, register_export, register_labels, register_value_labels
+from core.text import plain_text
 from core.verdicts import VerdictStatus
 
 register_labels(
@@ -65,7 +65,7 @@ def consultation_data(user) -> dict:
     )
     return {
         "verdicts": [
-            {"contribution": contribution_id, "verdict": status, "reason": Markup(reason).striptags() or None}
+            {"contribution": contribution_id, "verdict": status, "reason": plain_text(reason) or None}
             for contribution_id, status, reason in published
         ],
         "codings_made": db.session.scalar(select(func.count(Coding.id)).where(Coding.coder_id == user.id)),

@@ -106,3 +106,8 @@ def clean_diff(html: str) -> Markup:
     :func:`render_markdown` allows plus ``<ins>``, ``<del>`` and the ``<span>`` labels
     that name them for screen readers. Raises nothing."""
     return Markup(_diff_cleaner.clean(html))
+
+
+def plain_text(html: str | None) -> str:
+    """The text of stored HTML without its tags (for downloads). Raises nothing."""
+    return Markup(html or "").striptags()
