@@ -20,5 +20,6 @@ from consultations.coding import views as _coding  # noqa: E402,F401
 from consultations.home import views as _home  # noqa: E402,F401
 from consultations.revisions import views as _revisions  # noqa: E402,F401
 from consultations.rounds import views as _rounds  # noqa: E402,F401
+from consultations.tallies import views as _tallies  # noqa: E402,F401
 from consultations.verdicts import views as _verdicts  # noqa: E402,F401
 from consultations.versions import views as _versions  # noqa: E402,F401

@@ -64,3 +64,47 @@ def revision_record(version_id, fmt):
     if version is None:
         raise click.UsageError(f"No version has the id {version_id}.")
     click.echo(json.dumps(revisions.as_data(version), ensure_ascii=False, indent=2))
+
+
+@bp.cli.command("summary")
+@click.argument("process_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", help="The output format.")
+@click.option("--by", "dimensions", multiple=True, help="Break down by group, municipality, profile, channel or month.")
+@click.option("--internal", is_flag=True, help="Exact counts (otherwise counts of 1–4 people are suppressed).")
+def summary(process_id, fmt, dimensions, internal):
+    """Print the participation summary of PROCESS_ID: people counted once, contributions,
+    spaces, overlap, headcounts, the seed's table and a breakdown."""
+    from dataclasses import asdict
+
+    from accounts.models import Process
+    from consultations.tallies import services as tallies
+
+    if db.session.get(Process, process_id) is None:
+        raise click.UsageError(f"No process has the id {process_id}.")
+    result = tallies.summary(process_id, tuple(dimensions) or ("group",))
+
+    def figure(value):
+        return value if internal else tallies.hide_small(value)
+
+    participants = [[row.participants] for row in result.rows]
+    shown = participants if internal else tallies.suppress(participants + [[result.participants]])[:-1]
+    data = {
+        "process": process_id,
+        "internal": internal,
+        "participants": figure(result.participants),
+        "contributions": result.contributions,
+        "spaces": result.spaces,
+        "online_and_in_person": figure(result.overlap),
+        "headcount": result.headcount,
+        "named_attendees": result.named,
+        "seed_table": {
+            k: (figure(v) if k in ("citizens", "officials") else v)
+            for k, v in asdict(tallies.seed_table(process_id)).items()
+        },
+        "by": list(result.dimensions),
+        "rows": [
+            {"key": list(row.key), "participants": cell[0], "contributions": row.contributions, "spaces": row.spaces}
+            for row, cell in zip(result.rows, shown, strict=True)
+        ],
+    }
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))

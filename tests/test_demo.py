@@ -258,3 +258,23 @@ def test_demo_closes_the_loop(app, runner, client):
     assert "Not taken" in page and "lo deja al plan de acción local de cada municipio" in page
     notifications = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "of your contributions was taken into v1.0." in notifications
+
+
+def test_the_seeds_table_is_computed_from_the_demo(app, runner, client):
+    """6 citizen forums with 133 distinct citizens, 5 staff forums with 116 distinct
+    officials, 3 co-design and 3 expert workshops, the committee's round, 7 municipalities,
+    2 civil-society organisations and the coordinator: counted, not typed."""
+    from consultations.tallies import services as tallies
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        (process_id,) = db.session.scalars(select(Process.id)).all()
+        seed = tallies.seed_table(process_id)
+    assert (seed.citizen_forums, seed.citizens, seed.staff_forums, seed.officials) == (6, 133, 5, 116)
+    assert (seed.codesign_workshops, seed.expert_workshops, seed.committee_rounds) == (3, 3, 1)
+    assert (seed.municipalities, seed.organisations, seed.coordinators) == (7, 2, 1)
+    page = client.get(f"/consultations/processes/{process_id}/summary", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    table = text[text.index('<table class="seed-table">') :]
+    assert "<td>6</td><td>133" in table and "<td>5</td><td>116" in table
+    assert text.index("seed-table") < text.index("breakdown-heading"), "the seed's table comes first"

@@ -359,6 +359,8 @@ MATRIX = [
     ("POST", "/consultations/samples/{sample}/items/{contribution}", only(302, "facilitator", "admin")),
     ("GET", "/consultations/samples/{sample}/report", only(200, "facilitator", "admin")),
     ("POST", "/consultations/samples/{sample}/items/{contribution}/reconcile", only(302, "facilitator", "admin")),
+    # Participation: public figures for everyone (internal ones only for facilitators).
+    ("GET", "/consultations/processes/{process}/summary", everyone(200)),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),

@@ -199,6 +199,8 @@ def test_loop_pages_are_accessible(facilitator, live_server, viewport):
             f"/consultations/processes/{process}/verdicts",
             f"/consultations/versions/{version.id}/revisions",
             "/consultations/mine",
+            f"/consultations/processes/{process}/summary",
+            f"/consultations/processes/{process}/summary?by=municipality&then=profile&internal=1",
         ]
         db.session.remove()
     for path in paths:

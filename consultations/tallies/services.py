@@ -1,0 +1,356 @@
+"""Tallies: who took part in a process, counted as people, not rows.
+
+Every way of taking part is an *event*: a contribution (post, remark, card, comment) or a
+line on a sign-in sheet (a session or a workshop). Each event names its **participant**:
+the account (the author, or the account an attendee was checked in with), or else the
+walk-in attendee. So someone who posted online and attended two sessions counts once
+overall, once per space and once per slice. Each event also carries its group (citizen,
+staff or expert forum, co-design or expert workshop, comment round by audience), its
+space, municipality, channel, month and the **profile at the time**: a sign-in sheet
+records the attendee's profile when they were checked in, and an account's profile is
+read from the roles it held then (an official verified later counts as a citizen for what
+they did before).
+
+Counting is done in SQL (``COUNT(DISTINCT participant)`` over one ``UNION ALL`` of the
+events), so the number of queries does not grow with the data.
+"""
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, null, select, union_all
+
+from accounts.models import Municipality, Organisation, OrganisationKind, RoleAssignment
+from consultations.rounds.models import CommentRound
+from consultations.versions.models import ConsultationModel, Version
+from core.extensions import db
+from core.models import Channel, Contribution
+from core.roles import Role
+from core.spaces import SpaceKind
+from forums.discussions.models import Forum, Thread
+from forums.meetings.models import Meeting
+from forums.sheets.models import Attendee, Profile
+from forums.workshops.boards.models import Board
+from forums.workshops.models import Workshop
+
+#: The groups of spaces a summary is broken down by, in the order the seed reports them.
+GROUPS = {
+    "citizen_forum": _l("Citizen forums"),
+    "staff_forum": _l("Staff forums"),
+    "expert_forum": _l("Expert forums"),
+    "codesign_workshop": _l("Co-design workshops"),
+    "expert_workshop": _l("Expert workshops"),
+    "round_committee": _l("Advisory committee rounds"),
+    "round_experts": _l("Expert rounds"),
+    "round_staff": _l("Municipal staff rounds"),
+    "round_public": _l("Public rounds"),
+}
+#: What a summary can be broken down by.
+DIMENSIONS = ("group", "municipality", "profile", "channel", "month")
+#: Counts from 1 to this are shown as "< 5" outside the facilitators' internal view.
+THRESHOLD = 4
+
+
+def _person(user_column, attendee_column):
+    """The participant's key: ``u<account id>`` or, for a walk-in, ``a<attendee id>``."""
+    return case(
+        (user_column.is_not(None), literal("u") + cast(user_column, String)),
+        else_=literal("a") + cast(attendee_column, String),
+    )
+
+
+def _account_profile(user_column, at_column):
+    """The profile an account had at ``at_column``: official, expert, CSO (facilitators)
+    or citizen, from the roles granted before then (as a sign-in sheet records it)."""
+
+    def held(role):
+        return exists().where(
+            RoleAssignment.user_id == user_column,
+            RoleAssignment.role == role.value,
+            RoleAssignment.granted_at <= at_column,
+        )
+
+    return case(
+        (held(Role.STAFF), Profile.OFFICIAL.value),
+        (held(Role.EXPERT), Profile.EXPERT.value),
+        (held(Role.FACILITATOR), Profile.CSO.value),
+        else_=Profile.CITIZEN.value,
+    )
+
+
+def _month(column):
+    """``YYYY-MM`` of a datetime column, on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _contribution_events(process_id: int):
+    """One event per contribution of the process, with its group and space (outer joins
+    to whichever space it is in)."""
+    user = func.coalesce(Contribution.author_id, Attendee.user_id)
+    profile = case(
+        (Contribution.attendee_id.is_not(None), Attendee.profile),
+        else_=_account_profile(Contribution.author_id, Contribution.created_at),
+    )
+    kind = Contribution.space_kind
+    group = case(
+        (Forum.id.is_not(None), Forum.kind + literal("_forum")),
+        (Workshop.id.is_not(None), Workshop.kind + literal("_workshop")),
+        (CommentRound.id.is_not(None), literal("round_") + CommentRound.audience),
+        else_=literal("other"),
+    )
+    space = case(
+        (Forum.id.is_not(None), literal("forum:") + cast(Forum.id, String)),
+        (Workshop.id.is_not(None), literal("workshop:") + cast(Workshop.id, String)),
+        else_=cast(kind, String) + literal(":") + cast(Contribution.space_id, String),
+    )
+    return (
+        select(
+            _person(user, Contribution.attendee_id).label("person"),
+            group.label("grp"),
+            space.label("space"),
+            func.coalesce(Contribution.municipality_id, Forum.municipality_id).label("municipality_id"),
+            profile.label("profile"),
+            Contribution.channel.label("channel"),
+            _month(Contribution.created_at).label("month"),
+            Contribution.id.label("contribution_id"),
+        )
+        .outerjoin(Attendee, Attendee.id == Contribution.attendee_id)
+        .outerjoin(Thread, and_(kind == SpaceKind.THREAD.value, Thread.id == Contribution.space_id))
+        .outerjoin(Meeting, and_(kind == SpaceKind.MEETING.value, Meeting.id == Contribution.space_id))
+        .outerjoin(Forum, Forum.id == func.coalesce(Thread.forum_id, Meeting.forum_id))
+        .outerjoin(Board, and_(kind == SpaceKind.BOARD.value, Board.id == Contribution.space_id))
+        .outerjoin(Workshop, Workshop.id == Board.workshop_id)
+        .outerjoin(CommentRound, and_(kind == SpaceKind.ROUND.value, CommentRound.id == Contribution.space_id))
+        .where(Contribution.process_id == process_id)
+    )
+
+
+def _attendance_events(process_id: int):
+    """One event per line of a sign-in sheet of the process's sessions and workshops."""
+    meetings = (
+        select(
+            _person(Attendee.user_id, Attendee.id).label("person"),
+            (Forum.kind + literal("_forum")).label("grp"),
+            (literal("forum:") + cast(Forum.id, String)).label("space"),
+            func.coalesce(Attendee.municipality_id, Forum.municipality_id).label("municipality_id"),
+            Attendee.profile.label("profile"),
+            literal(Channel.IN_PERSON.value).label("channel"),
+            _month(Meeting.starts_at).label("month"),
+            cast(null(), db.Integer).label("contribution_id"),
+        )
+        .join(Meeting, Attendee.meeting_id == Meeting.id)
+        .join(Forum, Meeting.forum_id == Forum.id)
+        .where(Forum.process_id == process_id)
+    )
+    workshops = (
+        select(
+            _person(Attendee.user_id, Attendee.id).label("person"),
+            (Workshop.kind + literal("_workshop")).label("grp"),
+            (literal("workshop:") + cast(Workshop.id, String)).label("space"),
+            Attendee.municipality_id.label("municipality_id"),
+            Attendee.profile.label("profile"),
+            literal(Channel.IN_PERSON.value).label("channel"),
+            _month(Workshop.starts_at).label("month"),
+            cast(null(), db.Integer).label("contribution_id"),
+        )
+        .join(Workshop, Attendee.workshop_id == Workshop.id)
+        .where(Workshop.process_id == process_id)
+    )
+    return meetings, workshops
+
+
+def events(process_id: int):
+    """The subquery of every event of the process."""
+    meetings, workshops = _attendance_events(process_id)
+    return union_all(_contribution_events(process_id), meetings, workshops).subquery("events")
+
+
+@dataclass
+class Row:
+    """One slice of a summary: its key (one value per dimension) and its counts."""
+
+    key: tuple
+    participants: int
+    contributions: int
+    spaces: int
+
+
+@dataclass
+class Summary:
+    process_id: int
+    dimensions: tuple
+    rows: list[Row]
+    participants: int
+    contributions: int
+    spaces: int
+    #: People who took part both online (or in writing) and in person.
+    overlap: int
+    #: For in-person gatherings: the recorded headcounts and the named attendees.
+    headcount: int
+    named: int
+    groups: dict = field(default_factory=dict)
+
+
+def summary(process_id: int, dimensions=("group",)) -> Summary:
+    """Distinct participants, contributions and spaces of the process, overall and by
+    ``dimensions`` (a fixed number of queries)."""
+    dimensions = tuple(d for d in dimensions if d in DIMENSIONS)
+    e = events(process_id)
+    columns = {
+        "group": e.c.grp,
+        "municipality": e.c.municipality_id,
+        "profile": e.c.profile,
+        "channel": e.c.channel,
+        "month": e.c.month,
+    }
+    counts = (
+        func.count(distinct(e.c.person)),
+        func.count(distinct(e.c.contribution_id)),
+        func.count(distinct(e.c.space)),
+    )
+    keys = [columns[d] for d in dimensions]
+    rows = (
+        [
+            Row(tuple(values[: len(keys)]), *values[len(keys) :])
+            for values in db.session.execute(select(*keys, *counts).group_by(*keys).order_by(*keys)).all()
+        ]
+        if keys
+        else []
+    )
+    participants, contributions, spaces = db.session.execute(select(*counts)).one()
+    online = select(e.c.person).where(e.c.channel != Channel.IN_PERSON.value)
+    in_person = select(e.c.person).where(e.c.channel == Channel.IN_PERSON.value)
+    overlap = db.session.scalar(
+        select(func.count(distinct(e.c.person))).where(e.c.person.in_(online), e.c.person.in_(in_person))
+    )
+    headcount, named = _headcounts(process_id)
+    return Summary(process_id, dimensions, rows, participants, contributions, spaces, overlap, headcount, named)
+
+
+def _headcounts(process_id: int) -> tuple[int, int]:
+    """The sum of the headcounts recorded at the process's gatherings, and of the named
+    attendees on their sheets (a headcount above the sheet is never added to the people)."""
+    meeting_heads = (
+        select(func.coalesce(func.sum(Meeting.headcount), 0))
+        .join(Forum, Meeting.forum_id == Forum.id)
+        .where(Forum.process_id == process_id)
+    )
+    workshop_heads = select(func.coalesce(func.sum(Workshop.headcount), 0)).where(Workshop.process_id == process_id)
+    named = (
+        select(func.count(Attendee.id))
+        .outerjoin(Meeting, Attendee.meeting_id == Meeting.id)
+        .outerjoin(Forum, Meeting.forum_id == Forum.id)
+        .outerjoin(Workshop, Attendee.workshop_id == Workshop.id)
+        .where((Forum.process_id == process_id) | (Workshop.process_id == process_id))
+    )
+    return (
+        int(db.session.scalar(meeting_heads) or 0) + int(db.session.scalar(workshop_heads) or 0),
+        int(db.session.scalar(named) or 0),
+    )
+
+
+@dataclass
+class SeedTable:
+    """The figures the seed's report gives, computed."""
+
+    citizen_forums: int
+    citizens: int
+    staff_forums: int
+    officials: int
+    codesign_workshops: int
+    expert_workshops: int
+    committee_rounds: int
+    municipalities: int
+    organisations: int
+    coordinators: int
+
+
+def seed_table(process_id: int) -> SeedTable:
+    """Forums, workshops and rounds of each kind with participation, the distinct citizens
+    of the citizen forums and officials of the staff forums, and the commission."""
+    e = events(process_id)
+    by_group = {
+        grp: (spaces, people)
+        for grp, spaces, people in db.session.execute(
+            select(e.c.grp, func.count(distinct(e.c.space)), func.count(distinct(e.c.person))).group_by(e.c.grp)
+        )
+    }
+    citizens = db.session.scalar(
+        select(func.count(distinct(e.c.person))).where(e.c.grp == "citizen_forum", e.c.profile == Profile.CITIZEN.value)
+    )
+    officials = db.session.scalar(
+        select(func.count(distinct(e.c.person))).where(e.c.grp == "staff_forum", e.c.profile == Profile.OFFICIAL.value)
+    )
+    committee = db.session.scalar(
+        select(func.count(CommentRound.id))
+        .join(Version, CommentRound.version_id == Version.id)
+        .join(ConsultationModel, Version.model_id == ConsultationModel.id)
+        .where(ConsultationModel.process_id == process_id, CommentRound.audience == "committee")
+    )
+    kinds = dict(
+        db.session.execute(select(Organisation.kind, func.count(Organisation.id)).group_by(Organisation.kind))
+        .tuples()
+        .all()
+    )
+    return SeedTable(
+        citizen_forums=by_group.get("citizen_forum", (0, 0))[0],
+        citizens=citizens,
+        staff_forums=by_group.get("staff_forum", (0, 0))[0],
+        officials=officials,
+        codesign_workshops=by_group.get("codesign_workshop", (0, 0))[0],
+        expert_workshops=by_group.get("expert_workshop", (0, 0))[0],
+        committee_rounds=committee,
+        municipalities=db.session.scalar(
+            select(func.count(Municipality.id)).where(Municipality.in_commission.is_(True))
+        ),
+        organisations=kinds.get(OrganisationKind.CSO.value, 0),
+        coordinators=kinds.get(OrganisationKind.COORDINATOR.value, 0),
+    )
+
+
+# Small-cell suppression ---------------------------------------------------------------
+
+
+SUPPRESSED = "suppressed"
+
+
+def suppress(table: list[list[int]], threshold: int = THRESHOLD) -> list[list[int | str]]:
+    """Hide small counts of people in a table whose row and column totals are published.
+
+    Every cell from 1 to ``threshold`` becomes :data:`SUPPRESSED` (primary suppression).
+    Then, wherever a row or a column has exactly one suppressed cell, its total would give
+    it away, so the smallest other non-zero cell of that row or column is suppressed too
+    (complementary suppression), until no row or column has a lone suppressed cell. Real
+    zeros stay zeros (they reveal nobody). Raises nothing."""
+    cells: list[list[int | str]] = [[SUPPRESSED if 0 < value <= threshold else value for value in row] for row in table]
+    if not cells:
+        return cells
+    height, width = len(cells), len(cells[0])
+
+    def lines():
+        for r in range(height):
+            yield [(r, c) for c in range(width)]
+        for c in range(width):
+            yield [(r, c) for r in range(height)]
+
+    changed = True
+    while changed:
+        changed = False
+        for line in lines():
+            hidden = [p for p in line if cells[p[0]][p[1]] == SUPPRESSED]
+            if len(hidden) != 1:
+                continue
+            shown = [p for p in line if isinstance(cells[p[0]][p[1]], int) and cells[p[0]][p[1]] > 0]
+            if not shown:
+                continue
+            r, c = min(shown, key=lambda p: (table[p[0]][p[1]], p))
+            cells[r][c] = SUPPRESSED
+            changed = True
+    return cells
+
+
+def hide_small(value: int, threshold: int = THRESHOLD) -> int | str:
+    """A single published count: :data:`SUPPRESSED` from 1 to ``threshold``."""
+    return SUPPRESSED if 0 < value <= threshold else value
