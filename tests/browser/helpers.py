@@ -339,3 +339,22 @@ SPANISH.update(
         "You joined %(forum)s.": "Se unió a %(forum)s.",
     }
 )
+
+
+#: A phone's window, the narrowest the platform supports.
+SMALL = {"width": 360, "height": 740}
+
+
+def assert_fits(site: Site) -> None:
+    """The page does not scroll sideways in a :data:`SMALL` window."""
+    width = site.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= SMALL["width"], f"{site.page.url} scrolls sideways: {width}px wide in a {SMALL['width']}px screen"
+
+
+def tab_to(site: Site, locator: Locator, limit: int = 200) -> None:
+    """Press Tab until ``locator`` has the focus (fails after ``limit`` presses)."""
+    for _ in range(limit):
+        site.page.keyboard.press("Tab")
+        if locator.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {locator}")

@@ -16,13 +16,12 @@ from playwright.sync_api import expect
 from accounts.models import Municipality
 from core.extensions import db
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
-from tests.browser.helpers import Site
+from tests.browser.helpers import SMALL, Site, assert_fits, tab_to
 from tests.conftest import PASSWORD, Factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 FACILITATOR = ("facilitadora@demo.cocrea.cl", "demo-facilita-2016")
-SMALL = {"width": 360, "height": 740}
 ES = {
     "Save and next": "Guardar y seguir",
     "Add a change": "Agregar un cambio",
@@ -43,20 +42,6 @@ ES = {
 
 def main(site):
     return site.page.locator("main")
-
-
-def tab_to(site, locator, limit=200):
-    """Press Tab until ``locator`` has the focus."""
-    for _ in range(limit):
-        site.page.keyboard.press("Tab")
-        if locator.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"Tab never reached {locator}")
-
-
-def assert_fits(site):
-    width = site.page.evaluate("document.documentElement.scrollWidth")
-    assert width <= SMALL["width"], f"{site.page.url} scrolls sideways: {width}px wide in a {SMALL['width']}px screen"
 
 
 def _world(app) -> dict:

@@ -24,12 +24,11 @@ from consultations.versions.models import Version
 from core.extensions import db
 from core.models import utcnow
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
-from tests.browser.helpers import SPANISH, Site
+from tests.browser.helpers import SMALL, SPANISH, Site, assert_fits, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 FACILITATOR = ("facilitadora@demo.cocrea.cl", "demo-facilita-2016")
-SMALL = {"width": 360, "height": 740}
 
 # The Spanish catalogue's wording, written out so the tests notice a missing translation.
 WORDING = {
@@ -65,20 +64,6 @@ def es(msgid: str, **values) -> str:
 
 def main(site):
     return site.page.locator("main")
-
-
-def assert_fits(site):
-    width = site.page.evaluate("document.documentElement.scrollWidth")
-    assert width <= SMALL["width"], f"{site.page.url} scrolls sideways: {width}px wide in a {SMALL['width']}px screen"
-
-
-def tab_to(site, locator, limit=150):
-    """Press Tab until ``locator`` has the focus (fails after ``limit`` presses)."""
-    for _ in range(limit):
-        site.page.keyboard.press("Tab")
-        if locator.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"Tab never reached {locator}")
 
 
 def _process(app, files, committee=None, public=False):
