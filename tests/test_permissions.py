@@ -361,6 +361,12 @@ MATRIX = [
     ("POST", "/consultations/samples/{sample}/items/{contribution}/reconcile", only(302, "facilitator", "admin")),
     # Participation: public figures for everyone (internal ones only for facilitators).
     ("GET", "/consultations/processes/{process}/summary", everyone(200)),
+    # Walk-ins of {process}: {walk_in} on the session's sheet, and {walk_in_link} merging
+    # another walk-in into it. Linking needs an e-mail, merging a number: 422 without.
+    ("GET", "/consultations/processes/{process}/walk-ins", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/processes/{process}/walk-ins/{walk_in}/link", only(422, "facilitator", "admin")),
+    ("POST", "/consultations/processes/{process}/walk-ins/{walk_in}/merge", only(422, "facilitator", "admin")),
+    ("POST", "/consultations/walk-in-links/{walk_in_link}/undo", only(302, "facilitator", "admin")),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),
@@ -524,8 +530,19 @@ def _consultation_world(app, factory, process_id, personas, contribution_id) -> 
 
         coders = [db.session.get(User, personas[role].id) for role in ("facilitator", "admin")]
         sample_id = agreement.create_sample(process_id, "Muestra", coders, [contribution_id], None).id
+        from consultations.tallies import services as tallies
+        from forums.meetings.models import Meeting
+        from forums.sheets import services as sheets
+
+        meeting = db.session.scalar(db.select(Meeting).limit(1))
+        walk_in = sheets.add_walk_in(coders[0], meeting, "Vecina", "citizen", None, True)
+        other = sheets.add_walk_in(coders[0], meeting, "Vecino", "citizen", None, True)
+        walk_in_link_id = tallies.merge_walk_ins(other, walk_in, None).id
+        walk_in_id = walk_in.id
         db.session.commit()
     return {
+        "walk_in": walk_in_id,
+        "walk_in_link": walk_in_link_id,
         "sample": sample_id,
         "change": change_id,
         "decision": decision_id,

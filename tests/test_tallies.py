@@ -10,7 +10,9 @@ from sqlalchemy import select
 from accounts import services as accounts
 from accounts.models import User
 from consultations.tallies import services as tallies
+from consultations.tallies.models import WalkInLink
 from consultations.tallies.services import SUPPRESSED as S
+from core.audit import AuditEntry
 from core.extensions import db
 from core.models import Contribution
 from core.roles import Role
@@ -165,3 +167,69 @@ def test_walk_ins_are_people_of_their_own(app, scene):
         people = db.session.execute(select(tallies.events(scene["process"]).c.person).distinct()).scalars().all()
     assert {f"a{w.id}" for w in walk_ins} <= set(people)
     assert f"u{scene['citizen']}" in people
+
+
+def _people(app, process_id) -> int:
+    with app.app_context():
+        return tallies.summary(process_id).participants
+
+
+def test_linking_and_merging_walk_ins_and_undoing(app, client, scene, factory, personas):
+    """Two walk-ins at the session (one spoke); one registers later and is linked to her
+    new account, which also posts; a third walk-in at the workshop is merged with the
+    first. Tallies follow each judgement, and undoing gives the old figures back."""
+    late = factory.user(name="Vecina que se registró después")
+    forum = scene["forum"]
+    factory.thread(forum, late.id)
+    process = scene["process"]
+    with app.app_context():
+        named, unnamed = db.session.scalars(
+            select(Attendee).where(Attendee.user_id.is_(None)).order_by(Attendee.id)
+        ).all()
+        facilitator = db.session.get(User, personas["facilitator"].id)
+        from forums.workshops.models import Workshop
+
+        workshop = db.session.scalar(select(Workshop))
+        third = sheets.add_walk_in(facilitator, workshop, "La misma vecina", "citizen", None, True)
+        db.session.commit()
+        ids = (named.id, unnamed.id, third.id)
+    before = _people(app, process)  # citizen, official, late, and three walk-ins
+    assert before == 6
+    login(client, personas["facilitator"])
+    base = f"/consultations/processes/{process}/walk-ins"
+    assert client.get(base).status_code == 200
+    refused = client.post(f"{base}/{ids[0]}/link", data={"email": "nadie@example.org"}, headers=EN)
+    assert refused.status_code == 422 and "No account has this e-mail address." in refused.get_data(as_text=True)
+    linked = client.post(f"{base}/{ids[0]}/link", data={"email": late.email})
+    assert linked.status_code == 302
+    assert _people(app, process) == 5  # the first walk-in is the late account
+    merged = client.post(f"{base}/{ids[2]}/merge", data={"into": str(ids[0])})
+    assert merged.status_code == 302
+    assert _people(app, process) == 4  # the workshop's walk-in too
+    # A checked-in account is not a walk-in; a walk-in cannot be judged twice.
+    again = client.post(f"{base}/{ids[0]}/merge", data={"into": str(ids[1])}, headers=EN)
+    assert again.status_code == 422 and "already linked or merged" in again.get_data(as_text=True)
+    assert client.post(f"{base}/{ids[1]}/merge", data={"into": "x"}).status_code == 422
+    with app.app_context():
+        actions = [
+            a
+            for (a,) in db.session.execute(
+                select(AuditEntry.action).where(AuditEntry.action.like("walk_in.%")).order_by(AuditEntry.id)
+            )
+        ]
+        assert actions == ["walk_in.linked", "walk_in.merged"]
+        link = db.session.scalar(select(WalkInLink).where(WalkInLink.attendee_id == ids[0]))
+    assert client.post(f"/consultations/walk-in-links/{link.id}/undo").status_code == 302
+    # Unlinked: the first walk-in (with the third merged into it) is one person again.
+    assert _people(app, process) == 5
+    assert client.post(f"/consultations/walk-in-links/{link.id}/undo").status_code == 303
+    with app.app_context():
+        merge = db.session.scalar(select(WalkInLink).where(WalkInLink.attendee_id == ids[2]))
+    client.post(f"/consultations/walk-in-links/{merge.id}/undo")
+    assert _people(app, process) == before
+    # A walk-in of another process is not found here.
+    other = factory.process()
+    assert (
+        client.post(f"/consultations/processes/{other}/walk-ins/{ids[0]}/link", data={"email": late.email}).status_code
+        == 404
+    )

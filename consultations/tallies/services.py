@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, null, select, union_all
+from sqlalchemy.orm import aliased
 
 from accounts.models import Municipality, Organisation, OrganisationKind, RoleAssignment
+from consultations.common import ConsultationError
 from consultations.rounds.models import CommentRound
+from consultations.tallies.models import WalkInLink
 from consultations.versions.models import ConsultationModel, Version
+from core import audit
 from core.extensions import db
-from core.models import Channel, Contribution
+from core.models import Channel, Contribution, utcnow
 from core.roles import Role
 from core.spaces import SpaceKind
 from forums.discussions.models import Forum, Thread
@@ -47,6 +51,7 @@ GROUPS = {
 }
 #: What a summary can be broken down by.
 DIMENSIONS = ("group", "municipality", "profile", "channel", "month")
+LINK, MERGE = "link", "merge"
 #: Counts from 1 to this are shown as "< 5" outside the facilitators' internal view.
 THRESHOLD = 4
 
@@ -57,6 +62,29 @@ def _person(user_column, attendee_column):
         (user_column.is_not(None), literal("u") + cast(user_column, String)),
         else_=literal("a") + cast(attendee_column, String),
     )
+
+
+def _walk_in(attendee):
+    """What facilitators judged about ``attendee`` (Attendee or an alias): the outer joins
+    to add, and ``(account column, root attendee column)``. A walk-in merged into another
+    counts as that one; a walk-in linked to an account (directly, or through the one it
+    was merged into) counts as the account."""
+    merged = aliased(WalkInLink)
+    root_attendee = aliased(Attendee)
+    linked = aliased(WalkInLink)
+    root = func.coalesce(merged.into_attendee_id, attendee.id)
+    joins = [
+        (merged, and_(merged.attendee_id == attendee.id, merged.kind == MERGE, merged.undone_at.is_(None))),
+        (root_attendee, root_attendee.id == root),
+        (linked, and_(linked.attendee_id == root, linked.kind == LINK, linked.undone_at.is_(None))),
+    ]
+    return joins, func.coalesce(attendee.user_id, root_attendee.user_id, linked.user_id), root
+
+
+def _joined(statement, joins):
+    for target, onclause in joins:
+        statement = statement.outerjoin(target, onclause)
+    return statement
 
 
 def _account_profile(user_column, at_column):
@@ -88,7 +116,8 @@ def _month(column):
 def _contribution_events(process_id: int):
     """One event per contribution of the process, with its group and space (outer joins
     to whichever space it is in)."""
-    user = func.coalesce(Contribution.author_id, Attendee.user_id)
+    joins, attendee_user, root = _walk_in(Attendee)
+    user = func.coalesce(Contribution.author_id, attendee_user)
     profile = case(
         (Contribution.attendee_id.is_not(None), Attendee.profile),
         else_=_account_profile(Contribution.author_id, Contribution.created_at),
@@ -105,9 +134,9 @@ def _contribution_events(process_id: int):
         (Workshop.id.is_not(None), literal("workshop:") + cast(Workshop.id, String)),
         else_=cast(kind, String) + literal(":") + cast(Contribution.space_id, String),
     )
-    return (
+    statement = (
         select(
-            _person(user, Contribution.attendee_id).label("person"),
+            _person(user, root).label("person"),
             group.label("grp"),
             space.label("space"),
             func.coalesce(Contribution.municipality_id, Forum.municipality_id).label("municipality_id"),
@@ -125,13 +154,15 @@ def _contribution_events(process_id: int):
         .outerjoin(CommentRound, and_(kind == SpaceKind.ROUND.value, CommentRound.id == Contribution.space_id))
         .where(Contribution.process_id == process_id)
     )
+    return _joined(statement, joins)
 
 
 def _attendance_events(process_id: int):
     """One event per line of a sign-in sheet of the process's sessions and workshops."""
+    joins, user, root = _walk_in(Attendee)
     meetings = (
         select(
-            _person(Attendee.user_id, Attendee.id).label("person"),
+            _person(user, root).label("person"),
             (Forum.kind + literal("_forum")).label("grp"),
             (literal("forum:") + cast(Forum.id, String)).label("space"),
             func.coalesce(Attendee.municipality_id, Forum.municipality_id).label("municipality_id"),
@@ -144,9 +175,10 @@ def _attendance_events(process_id: int):
         .join(Forum, Meeting.forum_id == Forum.id)
         .where(Forum.process_id == process_id)
     )
+    meetings = _joined(meetings, joins)
     workshops = (
         select(
-            _person(Attendee.user_id, Attendee.id).label("person"),
+            _person(user, root).label("person"),
             (Workshop.kind + literal("_workshop")).label("grp"),
             (literal("workshop:") + cast(Workshop.id, String)).label("space"),
             Attendee.municipality_id.label("municipality_id"),
@@ -158,7 +190,7 @@ def _attendance_events(process_id: int):
         .join(Workshop, Attendee.workshop_id == Workshop.id)
         .where(Workshop.process_id == process_id)
     )
-    return meetings, workshops
+    return meetings, _joined(workshops, joins)
 
 
 def events(process_id: int):
@@ -354,3 +386,104 @@ def suppress(table: list[list[int]], threshold: int = THRESHOLD) -> list[list[in
 def hide_small(value: int, threshold: int = THRESHOLD) -> int | str:
     """A single published count: :data:`SUPPRESSED` from 1 to ``threshold``."""
     return SUPPRESSED if 0 < value <= threshold else value
+
+
+# Walk-ins judged to be someone ----------------------------------------------------------
+
+audit.register_actions(
+    {
+        "walk_in.linked": _l("Walk-in linked to an account"),
+        "walk_in.merged": _l("Walk-ins merged as one person"),
+        "walk_in.undone": _l("Walk-in link or merge undone"),
+    }
+)
+
+
+def _active(attendee_id: int) -> WalkInLink | None:
+    return db.session.scalar(
+        select(WalkInLink).where(WalkInLink.attendee_id == attendee_id, WalkInLink.undone_at.is_(None))
+    )
+
+
+def _walk_in_or_refuse(attendee: Attendee) -> None:
+    if attendee.user_id is not None:
+        raise ConsultationError(_l("This attendee was checked in with an account already."))
+    if _active(attendee.id) is not None:
+        raise ConsultationError(_l("This walk-in is already linked or merged: undo that first."))
+
+
+def link_walk_in(attendee: Attendee, user, actor) -> WalkInLink:
+    """Judge that a walk-in is an account (who registered later); tallies count them as
+    one from then on. Audited; undoable. Raises :class:`ConsultationError` for an attendee
+    with an account, or one already linked or merged."""
+    _walk_in_or_refuse(attendee)
+    link = WalkInLink(attendee_id=attendee.id, kind=LINK, user_id=user.id, created_by_id=getattr(actor, "id", None))
+    db.session.add(link)
+    db.session.flush()
+    audit.record("walk_in.linked", actor=actor, target_user=user, attendee=attendee.id)
+    return link
+
+
+def merge_walk_ins(attendee: Attendee, into: Attendee, actor) -> WalkInLink:
+    """Judge that two walk-ins are one person: ``attendee`` counts as ``into`` (or as the
+    walk-in ``into`` was merged into). Audited; undoable. Raises
+    :class:`ConsultationError` for the same attendee, an attendee with an account, or one
+    already linked or merged."""
+    root = _active(into.id)
+    if root is not None and root.kind == MERGE:
+        into = db.session.get(Attendee, root.into_attendee_id)
+    if into.id == attendee.id:
+        raise ConsultationError(_l("Choose another walk-in."))
+    if into.user_id is not None:
+        raise ConsultationError(_l("That attendee has an account: link this walk-in to the account instead."))
+    _walk_in_or_refuse(attendee)
+    link = WalkInLink(
+        attendee_id=attendee.id, kind=MERGE, into_attendee_id=into.id, created_by_id=getattr(actor, "id", None)
+    )
+    db.session.add(link)
+    # Walk-ins already merged into this one follow it into ``into``.
+    for follower in db.session.scalars(
+        select(WalkInLink).where(
+            WalkInLink.into_attendee_id == attendee.id, WalkInLink.kind == MERGE, WalkInLink.undone_at.is_(None)
+        )
+    ):
+        follower.into_attendee_id = into.id
+    db.session.flush()
+    audit.record("walk_in.merged", actor=actor, attendee=attendee.id, into=into.id)
+    return link
+
+
+def undo(link: WalkInLink, actor) -> None:
+    """Undo a link or merge; tallies count the walk-in on its own again. Raises
+    :class:`ConsultationError` if it was undone already."""
+    if link.undone_at is not None:
+        raise ConsultationError(_l("This was undone already."))
+    link.undone_at = utcnow()
+    link.undone_by_id = getattr(actor, "id", None)
+    audit.record("walk_in.undone", actor=actor, attendee=link.attendee_id, kind=link.kind)
+    db.session.flush()
+
+
+def walk_ins(process_id: int):
+    """A select of the process's walk-ins (sessions and workshops), in sheet order."""
+    return (
+        select(Attendee)
+        .outerjoin(Meeting, Attendee.meeting_id == Meeting.id)
+        .outerjoin(Forum, Meeting.forum_id == Forum.id)
+        .outerjoin(Workshop, Attendee.workshop_id == Workshop.id)
+        .where(Attendee.user_id.is_(None), (Forum.process_id == process_id) | (Workshop.process_id == process_id))
+        .order_by(Attendee.id)
+    )
+
+
+def active_links(attendee_ids) -> dict[int, WalkInLink]:
+    """``{attendee id: its active link or merge}`` in one query."""
+    ids = list(attendee_ids)
+    if not ids:
+        return {}
+    return {
+        link.attendee_id: link
+        for link in db.session.scalars(
+            select(WalkInLink).where(WalkInLink.attendee_id.in_(ids), WalkInLink.undone_at.is_(None))
+        )
+    }

@@ -186,6 +186,7 @@ def test_loop_pages_are_accessible(facilitator, live_server, viewport):
             "/consultations/mine",
             f"/consultations/processes/{process}/summary",
             f"/consultations/processes/{process}/summary?by=municipality&then=profile&internal=1",
+            f"/consultations/processes/{process}/walk-ins",
         ]
         db.session.remove()
     for path in paths:
