@@ -5,6 +5,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import re
 
 from flask import Response, current_app
@@ -94,5 +95,16 @@ def xlsx_response(filename: str, header: list[str], rows) -> Response:
     return Response(
         buffer.getvalue(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+def json_response(filename: str, keys: list[str], rows) -> Response:
+    """A JSON download: an array of objects, one per row, with ``keys``. Raises nothing
+    (whatever iterating ``rows`` raises propagates)."""
+    body = json.dumps([dict(zip(keys, row, strict=True)) for row in rows], ensure_ascii=False, indent=1)
+    return Response(
+        body + "\n",
+        mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

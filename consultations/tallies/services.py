@@ -144,6 +144,7 @@ def _contribution_events(process_id: int):
             Contribution.channel.label("channel"),
             _month(Contribution.created_at).label("month"),
             Contribution.id.label("contribution_id"),
+            Contribution.created_at.label("at"),
         )
         .outerjoin(Attendee, Attendee.id == Contribution.attendee_id)
         .outerjoin(Thread, and_(kind == SpaceKind.THREAD.value, Thread.id == Contribution.space_id))
@@ -170,6 +171,7 @@ def _attendance_events(process_id: int):
             literal(Channel.IN_PERSON.value).label("channel"),
             _month(Meeting.starts_at).label("month"),
             cast(null(), db.Integer).label("contribution_id"),
+            Meeting.starts_at.label("at"),
         )
         .join(Meeting, Attendee.meeting_id == Meeting.id)
         .join(Forum, Meeting.forum_id == Forum.id)
@@ -186,6 +188,7 @@ def _attendance_events(process_id: int):
             literal(Channel.IN_PERSON.value).label("channel"),
             _month(Workshop.starts_at).label("month"),
             cast(null(), db.Integer).label("contribution_id"),
+            Workshop.starts_at.label("at"),
         )
         .join(Workshop, Attendee.workshop_id == Workshop.id)
         .where(Workshop.process_id == process_id)
@@ -193,8 +196,14 @@ def _attendance_events(process_id: int):
     return meetings, _joined(workshops, joins)
 
 
+def contribution_events(process_id: int):
+    """The select of the process's contributions as events (for exports)."""
+    return _contribution_events(process_id)
+
+
 def events(process_id: int):
-    """The subquery of every event of the process."""
+    """The subquery of every event of the process (person, grp, space, municipality_id,
+    profile, channel, month, contribution_id, at)."""
     meetings, workshops = _attendance_events(process_id)
     return union_all(_contribution_events(process_id), meetings, workshops).subquery("events")
 
