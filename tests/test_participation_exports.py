@@ -101,3 +101,22 @@ def test_exports_are_for_facilitators(client, factory, personas, places, app):
     process = _world(app, factory, personas, places)
     login(client, personas["citizen"])
     assert client.get(f"/consultations/processes/{process}/export/contributions.csv").status_code == 403
+
+
+def test_cli_export_writes_the_file_row_by_row(app, runner, factory, personas, places, tmp_path):
+    process = _world(app, factory, personas, places)
+    target = tmp_path / "aportes.csv"
+    result = runner.invoke(args=["consultations", "export", str(process), "--format", "csv", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(text[1:])))
+    assert len(header) == 11 and len(rows) == 2
+    assert '\'=HYPERLINK("http://x") aporte 1' in {row[-1] for row in rows}
+    people = tmp_path / "participantes.json"
+    result = runner.invoke(
+        args=["consultations", "export", str(process), "--table", "participants", "--format", "json", "-o", str(people)]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(people.read_text(encoding="utf-8"))) == 2
+    assert runner.invoke(args=["consultations", "export", "999999"]).exit_code != 0
