@@ -1134,3 +1134,24 @@ def test_a_deleted_post_shows_its_placeholder_on_the_theme_page_and_in_mis_aport
     login(client, personas["citizen"])
     mine = client.get("/consultations/mine", headers=EN).get_data(as_text=True)
     assert "Texto que su autora borró" not in mine and "Deleted by its author." in mine
+
+
+def test_numbers_that_only_look_like_numbers_are_ignored(app, client, factory, personas, places):
+    """ "²" passes ``str.isdigit`` but is no id: it is dropped, never a server error."""
+    from core.urls import as_id
+
+    assert [as_id(v) for v in ("12", "²", "٣", "0", "-1", "99999999999", "", None)] == [12] + [None] * 7
+    process = factory.process()
+    forum_id = factory.forum("citizen", places["home"], process)
+    factory.thread(forum_id, personas["citizen"].id)
+    with app.app_context():
+        contribution = db.session.scalar(select(Contribution.id).where(Contribution.process_id == process))
+    login(client, personas["facilitator"])
+    saved = client.post(f"/consultations/coding/{contribution}", data={"theme": ["²"], "next": "/"})
+    assert saved.status_code == 302
+    bulk = client.post(
+        f"/consultations/processes/{process}/coding/bulk", data={"item": ["²"], "theme_id": "²", "action": "apply"}
+    )
+    assert bulk.status_code == 303
+    listed = client.get(f"/consultations/processes/{process}/coding?municipality=²&since=2024-13-01")
+    assert listed.status_code == 200

@@ -1,8 +1,6 @@
 """Pages for the codebook (themes), the theme page, the coding workbench, bulk coding and
 workshop clusters made themes."""
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -30,7 +28,7 @@ from core.privacy import VALUE_LABELS
 from core.roles import MANAGER_ROLES
 from core.security import is_safe_redirect
 from core.spaces import SpaceKind, places_of, visible_condition
-from core.urls import id_arg, page_arg
+from core.urls import as_id, date_arg, form_ids, id_arg, page_arg
 from forums.sheets.models import Profile
 from forums.workshops.boards.models import Cluster
 
@@ -330,11 +328,7 @@ def _filters() -> coding.Filters:
         round_id=id_arg("round"),
         state=args.get("state") if args.get("state") in ("uncoded", "coded", "mine") else None,
     )
-    for name in ("since", "until"):
-        try:
-            setattr(filters, name, date.fromisoformat(args.get(name, "")))
-        except ValueError:
-            pass
+    filters.since, filters.until = date_arg("since"), date_arg("until")
     return filters
 
 
@@ -423,7 +417,7 @@ def code_contribution(contribution_id):
     default = url_for("consultations.workbench", process_id=contribution.process_id, item=contribution.id)
     if not NextForm().validate_on_submit():
         abort(400)
-    theme_ids = [value for value in request.form.getlist("theme") if value.isdigit() and len(value) < 10]
+    theme_ids = form_ids("theme")
     try:
         added, removed = coding.set_codings(contribution, theme_ids, current_user)
     except ConsultationError as error:
@@ -441,10 +435,10 @@ def bulk_code(process_id):
     default = url_for("consultations.workbench", process_id=process.id)
     if not NextForm().validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("item") if v.isdigit() and len(v) < 10]
+    ids = form_ids("item")
     theme_id = request.form.get("theme_id", "")
     action = request.form.get("action", "")
-    theme = db.session.get(Theme, int(theme_id)) if theme_id.isdigit() and len(theme_id) < 10 else None
+    theme = db.session.get(Theme, as_id(theme_id)) if as_id(theme_id) else None
     if not ids or theme is None or action not in ("apply", "remove"):
         flash(_("Select contributions and a theme first."), "error")
         return redirect(_back(default), code=303)
@@ -590,7 +584,7 @@ def code_sample_item(sample_id, contribution_id):
         abort(400)
     if not agreement.is_coder(sample, current_user):
         abort(403)
-    theme_ids = [v for v in request.form.getlist("theme") if v.isdigit() and len(v) < 10]
+    theme_ids = form_ids("theme")
     try:
         agreement.code_item(sample, contribution_id, current_user, theme_ids)
     except ConsultationError as error:
@@ -634,7 +628,7 @@ def reconcile_item(sample_id, contribution_id):
     sample = _sample_or_404(sample_id)
     if not NextForm().validate_on_submit():
         abort(400)
-    theme_ids = [v for v in request.form.getlist("theme") if v.isdigit() and len(v) < 10]
+    theme_ids = form_ids("theme")
     try:
         agreement.reconcile(sample, contribution_id, theme_ids, current_user)
     except ConsultationError as error:

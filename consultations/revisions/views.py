@@ -22,6 +22,7 @@ from core.models import Contribution
 from core.permissions import is_manager, managers_only
 from core.privacy import VALUE_LABELS
 from core.spaces import places_of, visible_condition
+from core.urls import as_id, form_ids
 from forums.discussions.models import Post
 
 
@@ -69,9 +70,9 @@ def _ids(text: str | None) -> list[int]:
     for part in (text or "").replace(";", ",").split(","):
         part = part.strip().lstrip("#")
         if part:
-            if not (part.isascii() and part.isdigit()) or len(part) > 9:
+            if as_id(part) is None:
                 raise ConsultationError(_("Contribution numbers are whole numbers separated by commas."))
-            found.append(int(part))
+            found.append(as_id(part))
     return found
 
 
@@ -93,7 +94,7 @@ def _change_page(version, form, change, status=200, chosen_keys=(), chosen_theme
 def _save(version, change):
     form = ChangeForm()
     keys = [k for k in request.form.getlist("section") if len(k) <= 40]
-    theme_ids = [t for t in request.form.getlist("theme") if t.isascii() and t.isdigit() and len(t) < 10]
+    theme_ids = form_ids("theme")
     if form.validate_on_submit():
         try:
             saved = revisions.save_change(

@@ -2,8 +2,6 @@
 page with its comments, rounds (schedule, close, extend, invite), comments and replies,
 comments entered on someone's behalf, and the facilitators' list and exports."""
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_utc
@@ -35,7 +33,7 @@ from core.forms import INVALID, ConfirmForm, clean_text
 from core.models import Channel, Contribution
 from core.permissions import is_manager, managers_only
 from core.privacy import iso
-from core.urls import page_arg
+from core.urls import date_arg, id_arg, page_arg
 from forums.common import local_time
 from forums.moderation.forms import ReasonForm
 
@@ -395,15 +393,10 @@ def _filters():
     filters.section_key = clean_text(args.get("section"))[:40] or None
     stance = args.get("stance", "")
     filters.stance = stance if stance in {s.value for s in Stance} else None
-    municipality = args.get("municipality", "")
-    filters.municipality_id = int(municipality) if municipality.isdigit() else None
+    filters.municipality_id = id_arg("municipality")
     channel = args.get("channel", "")
     filters.channel = channel if channel in {c.value for c in Channel} else None
-    for name in ("since", "until"):
-        try:
-            setattr(filters, name, date.fromisoformat(args.get(name, "")))
-        except ValueError:
-            setattr(filters, name, None)
+    filters.since, filters.until = date_arg("since"), date_arg("until")
     return filters
 
 

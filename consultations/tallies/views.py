@@ -18,7 +18,7 @@ from core.forms import INVALID, ConfirmForm, clean_text
 from core.models import Channel
 from core.permissions import is_manager, managers_only
 from core.privacy import VALUE_LABELS
-from core.urls import page_arg
+from core.urls import as_id, page_arg
 from forums.discussions.models import Forum
 from forums.meetings.models import Meeting
 from forums.sheets.models import Attendee, Profile
@@ -137,10 +137,10 @@ def judge_walk_in(process_id, attendee_id, action):
             tallies.link_walk_in(attendee, user, current_user)
             flash(_("Walk-in %(number)d linked to %(name)s.", number=attendee.id, name=user.public_name), "success")
         else:
-            into = request.form.get("into", "")
-            if not (into.isascii() and into.isdigit() and len(into) < 10):
+            into = as_id(request.form.get("into", ""))
+            if into is None:
                 raise ConsultationError(_("Give the number of the other walk-in."))
-            other = _attendee_of(process.id, int(into))
+            other = _attendee_of(process.id, into)
             tallies.merge_walk_ins(attendee, other, current_user)
             flash(
                 _("Walk-ins %(one)d and %(other)d now count as one person.", one=attendee.id, other=other.id), "success"
