@@ -1,4 +1,9 @@
-"""What every consultation feature shares: the error services raise and text limits."""
+"""What every consultation feature shares: the error services raise, text limits, and the
+platform's days as conditions on stored times."""
+
+from datetime import datetime, time, timedelta
+
+from flask_babel import to_utc
 
 
 class ConsultationError(Exception):
@@ -12,3 +17,14 @@ TITLE_MAX = 200
 BODY_MAX = 20_000
 #: Longest comment (markdown source).
 COMMENT_MAX = 5_000
+
+
+def between_days(column, since, until) -> list:
+    """SQL conditions keeping a stored UTC time ``column`` within the platform's days
+    ``since`` and ``until`` (each a date or ``None``), both included."""
+    conditions = []
+    if since:
+        conditions.append(column >= to_utc(datetime.combine(since, time.min)))
+    if until:
+        conditions.append(column < to_utc(datetime.combine(until + timedelta(days=1), time.min)))
+    return conditions

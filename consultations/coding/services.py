@@ -6,16 +6,15 @@ Services flush; the request commits. Every coding records who coded and when.
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_utc
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from accounts.models import RoleAssignment
 from consultations.coding.models import Coding, SampleCoding, Theme, ThemeSection
-from consultations.common import BODY_MAX, ConsultationError
+from consultations.common import BODY_MAX, ConsultationError, between_days
 from consultations.versions import keys
 from core import audit
 from core.extensions import db
@@ -440,11 +439,7 @@ def queue(process_id: int, viewer, filters: Filters):
         statement = statement.where(
             Contribution.space_kind == SpaceKind.ROUND.value, Contribution.space_id == filters.round_id
         )
-    if filters.since:
-        statement = statement.where(Contribution.created_at >= to_utc(datetime.combine(filters.since, time.min)))
-    if filters.until:
-        day_after = filters.until + timedelta(days=1)
-        statement = statement.where(Contribution.created_at < to_utc(datetime.combine(day_after, time.min)))
+    statement = statement.where(*between_days(Contribution.created_at, filters.since, filters.until))
     coded = exists().where(Coding.contribution_id == Contribution.id)
     if filters.state == "uncoded":
         statement = statement.where(~coded)

@@ -8,16 +8,16 @@ commits.
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from flask_babel import format_date, to_user_timezone, to_utc
+from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from accounts.models import Municipality, RoleAssignment, User
-from consultations.common import BODY_MAX, COMMENT_MAX, TITLE_MAX, ConsultationError
+from consultations.common import BODY_MAX, COMMENT_MAX, TITLE_MAX, ConsultationError, between_days
 from consultations.rounds.models import (
     Audience,
     Comment,
@@ -37,6 +37,7 @@ from core.permissions import is_manager
 from core.roles import Role
 from core.spaces import SpaceKind
 from core.text import checked_text, render_markdown
+from forums.discussions.services import staff_municipalities
 
 register_kinds(
     {
@@ -209,10 +210,6 @@ def municipality_names(round_: CommentRound) -> list[str]:
     ).all()
 
 
-def _staff_municipalities(user) -> list[int]:
-    return [a.municipality_id for a in user.role_assignments if a.role == Role.STAFF.value and a.municipality_id]
-
-
 def visible_rounds(viewer):
     """A SQL condition on :class:`CommentRound`: the rounds whose comments ``viewer`` may
     read. Public rounds for everyone; the others for their audience and facilitators."""
@@ -224,7 +221,7 @@ def visible_rounds(viewer):
         conditions.append(invited)
         if viewer.has_role(Role.EXPERT):
             conditions.append(CommentRound.audience == Audience.EXPERTS.value)
-        municipalities = _staff_municipalities(viewer)
+        municipalities = staff_municipalities(viewer)
         if municipalities:
             limited = exists().where(RoundMunicipality.round_id == CommentRound.id)
             mine = exists().where(
@@ -501,9 +498,4 @@ def listed(round_: CommentRound, filters: Filters):
     if filters.channel:
         statement = statement.where(Contribution.channel == filters.channel)
     # The dates are the platform's (as the list shows the times); stored times are UTC.
-    if filters.since:
-        statement = statement.where(Contribution.created_at >= to_utc(datetime.combine(filters.since, time.min)))
-    if filters.until:
-        day_after = filters.until + timedelta(days=1)
-        statement = statement.where(Contribution.created_at < to_utc(datetime.combine(day_after, time.min)))
-    return statement
+    return statement.where(*between_days(Contribution.created_at, filters.since, filters.until))

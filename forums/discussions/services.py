@@ -36,7 +36,8 @@ register_kinds({"forum.reply": lambda p: _("%(name)s replied to your post in “
 # Who may do what ----------------------------------------------------------------------
 
 
-def _staff_municipalities(user) -> list[int]:
+def staff_municipalities(user) -> list[int]:
+    """The municipalities whose verified official ``user`` is."""
     return [a.municipality_id for a in user.role_assignments if a.role == Role.STAFF.value and a.municipality_id]
 
 
@@ -46,7 +47,7 @@ def visible_filter(user):
         return true()
     conditions = [Forum.kind == ForumKind.CITIZEN.value]
     if user and user.is_authenticated and user.is_active:
-        municipalities = _staff_municipalities(user)
+        municipalities = staff_municipalities(user)
         if municipalities:
             conditions.append(and_(Forum.kind == ForumKind.STAFF.value, Forum.municipality_id.in_(municipalities)))
         conditions.append(
