@@ -233,3 +233,29 @@ def test_linking_and_merging_walk_ins_and_undoing(app, client, scene, factory, p
         client.post(f"/consultations/processes/{other}/walk-ins/{ids[0]}/link", data={"email": late.email}).status_code
         == 404
     )
+
+
+def test_walk_ins_page_queries_do_not_grow(app, client, factory, personas, places, count_queries):
+    process = factory.process()
+    forum = factory.forum("citizen", places["home"], process)
+    meeting_id = factory.meeting(forum)
+    url = f"/consultations/processes/{process}/walk-ins"
+    login(client, personas["facilitator"])
+
+    def add(count):
+        with app.app_context():
+            facilitator = db.session.get(User, personas["facilitator"].id)
+            meeting = db.session.get(Meeting, meeting_id)
+            made = [sheets.add_walk_in(facilitator, meeting, f"P{i}", "citizen", None, True) for i in range(count)]
+            tallies.merge_walk_ins(made[-1], made[0], None)
+            db.session.commit()
+
+    def measured():
+        with count_queries:
+            assert client.get(url).status_code == 200
+        return count_queries.count
+
+    add(2)
+    small = measured()
+    add(20)
+    assert measured() == small

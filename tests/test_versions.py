@@ -1176,6 +1176,7 @@ def test_matrix_and_diff_pages_run_fixed_queries(app, factory, personas, count_q
             pages[size] = [
                 _queries(client, count_queries, f"/consultations/versions/{old}"),
                 _queries(client, count_queries, f"/consultations/versions/{old}/diff/{new}"),
+                _queries(client, count_queries, f"/consultations/versions/{old}/sections"),
             ]
         assert pages["small"] == pages["large"], role
     page = app.test_client().get(f"/consultations/versions/{large}", headers=EN).get_data(as_text=True)
@@ -1209,3 +1210,25 @@ def test_section_page_runs_fixed_queries(app, factory, personas, count_queries):
         assert empty[role] <= one[role] <= empty[role] + 3, role
         page = client.get(url).get_data(as_text=True)
         assert page.count("Opina ") == 5 and page.count("Gracias.") == 5, role
+
+
+def test_model_page_runs_fixed_queries(app, factory, personas, count_queries):
+    """The model page lists its versions and rounds: the same queries for 1 and 6 of each."""
+    process = factory.process()
+
+    def model_with(count):
+        first = factory.version(process_id=process)
+        with app.app_context():
+            model_id = db.session.get(Version, first).model_id
+        factory.round(first)
+        previous = first
+        for n in range(2, count + 1):
+            previous = factory.version(model_id=model_id, label=f"v0.{n}", based_on_id=previous)
+            factory.round(previous)
+        return model_id
+
+    small, large = model_with(1), model_with(6)
+    for role, client in _clients(app, personas).items():
+        assert _queries(client, count_queries, f"/consultations/models/{small}") == _queries(
+            client, count_queries, f"/consultations/models/{large}"
+        ), role

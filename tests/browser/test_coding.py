@@ -139,6 +139,10 @@ def test_code_by_keyboard_cite_publish_and_the_citizen_sees_the_verdict(facilita
     main(site).locator(f"input[name=theme][value='{world['theme']}']").check()
     site.click(main(site).get_by_role("button", name=ES["Save change"], exact=True))
     expect(main(site).locator("#change-1")).to_contain_text("Plazo para las actas")
+    # The change's edit form passes axe too.
+    record = site.page.url.split("#")[0]
+    site.click(main(site).locator("#change-1").get_by_role("link").last)
+    site.visit(record)
     site.click(site.page.locator("main").get_by_role("link", name=ES["Publish…"], exact=True))
     site.click(main(site).get_by_role("button", name=ES["Publish"], exact=True))
 

@@ -104,6 +104,13 @@ def _process(app, files, committee=None, public=False):
     return ids, made
 
 
+def _model_of(app, version_id) -> int:
+    with app.app_context():
+        model_id = db.session.get(Version, version_id).model_id
+        db.session.remove()
+    return model_id
+
+
 def _invite(app, round_id, email):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
@@ -191,6 +198,11 @@ def test_facilitator_drafts_edits_publishes_and_reads_the_diff(facilitator, live
     site.page.get_by_label(es("Title"), exact=True).fill("Versión preliminar")
     site.click(main(site).get_by_role("button", name=es("Save"), exact=True))
     # The outline of the draft: edit the cell T.3.
+    # The outline's other forms pass axe too: adding a section, a new empty draft.
+    outline = site.page.url
+    site.visit(outline.replace("/sections", "/new-section"))
+    site.visit(f"/consultations/models/{_model_of(live_server.app, ids['v0.1'])}/versions/new")
+    site.visit(outline)
     site.click(main(site).get_by_role("link", name=es("Edit %(key)s", key="T.3"), exact=True))
     body = site.page.get_by_label(es("Text"), exact=True)
     old = body.input_value()
