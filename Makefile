@@ -7,7 +7,7 @@ export FLASK_APP := app
 .PHONY: run test install install-test compile-catalogs catalogs lint system-deps clean
 
 $(BIN)/python:
-	PYTHON=$(PYTHON) scripts/system-deps.sh venv
+	PYTHON=$(PYTHON) scripts/system-deps.sh venv pdf
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -28,9 +28,10 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-# Chromium, the PostgreSQL server and npm, from Debian's packages when missing.
+# Chromium, the PostgreSQL server, npm and WeasyPrint's libraries, from Debian's packages
+# when missing.
 system-deps:
-	scripts/system-deps.sh test
+	scripts/system-deps.sh test pdf
 
 compile-catalogs: install
 	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^compiling' || true

@@ -2,8 +2,10 @@
 # Installs from Debian's packages what is missing. Arguments name what is needed:
 #   venv  Python's venv module (python3-venv on Debian)
 #   test  Chromium for the browser tests, the PostgreSQL server, npm for axe-core
+#   pdf   Pango, HarfBuzz and a font, which WeasyPrint needs to write the PDF reports
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
+LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
 
 need=()
 for part in "$@"; do
@@ -15,6 +17,12 @@ for part in "$@"; do
       [ -x /usr/bin/chromium ] || need+=(chromium)
       ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
       command -v npm >/dev/null 2>&1 || need+=(npm)
+      ;;
+    pdf)
+      "$LDCONFIG" -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || need+=(libpango-1.0-0)
+      "$LDCONFIG" -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || need+=(libpangoft2-1.0-0)
+      "$LDCONFIG" -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' || need+=(libharfbuzz-subset0)
+      [ -n "$(fc-list 2>/dev/null | head -1)" ] || need+=(fontconfig fonts-dejavu-core)
       ;;
     *) echo "unknown part: $part" >&2; exit 2 ;;
   esac
