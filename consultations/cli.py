@@ -112,50 +112,47 @@ def summary(process_id, fmt, dimensions, internal):
 
 @bp.cli.command("export")
 @click.argument("process_id", type=int)
-@click.option("--table", type=click.Choice(["contributions", "participants"]), default="contributions")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", help="The file's format.")
+@click.option(
+    "--table",
+    type=click.Choice(["contributions", "participants", "summary", "codebook", "rounds", "changes", "open-data"]),
+    default="contributions",
+    help="What to export; open-data is the ZIP bundle of the tables of counts.",
+)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "ods", "json"]), default="csv", help="The format.")
+@click.option("--internal", is_flag=True, help="Exact counts of people (tables of counts; not for publishing).")
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="A file (default: a named one here)."
 )
-def export(process_id, table, fmt, output):
-    """Write PROCESS_ID's contributions or participants to a file, people by pseudonym
-    (names only through the facilitators' page, with a reason). Rows are written as they
-    are read, with a progress bar."""
-    import csv
-
+def export(process_id, table, fmt, internal, output):
+    """Write a table of PROCESS_ID to a file: people by pseudonym (names only through the
+    facilitators' page, with a reason), counts of 1-4 people hidden unless --internal.
+    Rows are written as they are read, with a progress bar."""
     from accounts.models import Process
     from consultations.exports import services as exports
     from consultations.tallies import services as tallies
-    from core.exports import safe_cell
+    from core.exports import write_table
     from core.models import Contribution
 
     process = db.session.get(Process, process_id)
     if process is None:
         raise click.UsageError(f"No process has the id {process_id}.")
-    if table == "contributions":
-        header, keys = exports.contribution_header(), exports.CONTRIBUTION_KEYS
-        rows = exports.contribution_rows(process.id, names=False)
-        total = db.session.scalar(select(func.count(Contribution.id)).where(Contribution.process_id == process.id))
+    if table == "open-data":
+        path = output or exports.filename("open-data", process.title, "zip")
+        with open(path, "wb") as handle:
+            exports.open_data(handle, process)
+        click.echo(f"Wrote the open-data bundle to {path}.")
+        return
+    if table in exports.PEOPLE_TABLES:
+        data = exports.PEOPLE_TABLES[table](process.id, False)
     else:
-        header, keys = exports.participant_header(), exports.PARTICIPANT_KEYS
-        rows = exports.participant_rows(process.id, names=False)
+        data = exports.COUNT_TABLES[table](process.id, internal)
+    total = None
+    if table == "contributions":
+        total = db.session.scalar(select(func.count(Contribution.id)).where(Contribution.process_id == process.id))
+    elif table == "participants":
         total = tallies.summary(process.id, ()).participants
     path = output or exports.filename(table, process.title, fmt)
-    with (
-        open(path, "w", encoding="utf-8", newline="") as handle,
-        click.progressbar(rows, length=total, label=f"{table} → {path}") as bar,
-    ):
-        if fmt == "csv":
-            handle.write("\ufeff")
-            writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-            writer.writerow([safe_cell(h) for h in header])
-            for row in bar:
-                writer.writerow([safe_cell(cell) for cell in row])
-        else:
-            handle.write("[")
-            for number, row in enumerate(bar):
-                handle.write(
-                    ("," if number else "") + "\n" + json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False)
-                )
-            handle.write("\n]\n")
-    click.echo(f"Wrote {total} {table} to {path}.")
+    with open(path, "wb") as handle, click.progressbar(data.rows, length=total, label=f"{table} → {path}") as bar:
+        data.rows = bar
+        write_table(handle, fmt, data)
+    click.echo(f"Wrote {table} to {path}.")

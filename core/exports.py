@@ -7,8 +7,12 @@ import hmac
 import io
 import json
 import re
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from flask import Response, current_app
+from flask import Response, current_app, send_file
 
 #: First characters a spreadsheet reads as the start of a formula (or of a DDE call).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
@@ -51,60 +55,257 @@ def safe_cell(value) -> str:
     return text
 
 
-def csv_response(filename: str, header: list[str], rows) -> Response:
-    """A CSV download (UTF-8 with a byte-order mark, so spreadsheets read the accents)
-    with every cell made safe (:func:`safe_cell`) and quoted: with every field in quotes,
-    a reader that splits on ';' and honours quotes still sees a ',' cell as one field where
-    it can, and :func:`safe_cell` covers the places where it cannot. Raises nothing
-    (whatever iterating ``rows`` raises propagates)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+@dataclass(frozen=True)
+class Column:
+    """A column of an exported table: its key (JSON, the open-data bundle), its title in
+    the export's language, what it means (the data dictionary) and its Frictionless Data
+    type (``string``, ``integer``, ``datetime``, ``date``)."""
+
+    key: str
+    title: str
+    description: str = ""
+    type: str = "string"
 
 
-def xlsx_response(filename: str, header: list[str], rows) -> Response:
-    """An XLSX download written by XlsxWriter in constant-memory mode (rows go to disk as
-    they come). Every cell is written as a string or a number, never as a formula, and
-    text cells also get :func:`safe_cell`, so a copy saved as CSV from the spreadsheet is
-    safe too. Raises nothing (whatever iterating ``rows`` raises propagates)."""
+@dataclass
+class Table:
+    """A table to export: a file name's stem (``name``), a translated title, its columns
+    and its rows (any iterable of lists, read once, as the file is written)."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: Iterable
+
+    @property
+    def header(self) -> list[str]:
+        return [c.title for c in self.columns]
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+
+#: What a suppressed count of people reads as in every file (see
+#: ``consultations.tallies.services.suppress``), distinct from a real zero.
+SUPPRESSED_CELL = "< 5"
+
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "json": "application/json",
+    "zip": "application/zip",
+}
+FORMATS = ("csv", "xlsx", "ods", "json")
+
+
+def write_csv(handle, header: list[str], rows) -> None:
+    """Write a CSV to the binary file ``handle``: UTF-8 with a byte-order mark (so
+    spreadsheets read the accents), every cell made safe (:func:`safe_cell`) and quoted:
+    with every field in quotes, a reader that splits on ';' and honours quotes still sees a
+    ',' cell as one field where it can, and :func:`safe_cell` covers the places where it
+    cannot. Rows are written as they come."""
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="", write_through=False)
+    try:
+        writer = csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+        writer.writerow([safe_cell(h) for h in header])
+        for row in rows:
+            writer.writerow([safe_cell(cell) for cell in row])
+        text.flush()
+    finally:
+        text.detach()
+
+
+def _is_number(cell) -> bool:
+    return isinstance(cell, int | float) and not isinstance(cell, bool)
+
+
+def write_xlsx(handle, header: list[str], rows, title: str = "") -> None:
+    """Write an XLSX workbook to the binary file ``handle`` with XlsxWriter in
+    constant-memory mode (each row goes to a temporary file as it comes, so memory stays
+    flat). Every cell is written as a string or a number, never as a formula, and text
+    cells also get :func:`safe_cell`, so a copy saved as CSV from the spreadsheet is safe
+    too."""
     import xlsxwriter
 
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False})
+    workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False})
     try:
-        sheet = workbook.add_worksheet()
+        sheet = workbook.add_worksheet(_sheet_title(title))
         bold = workbook.add_format({"bold": True})
-        for column, title in enumerate(header):
-            sheet.write_string(0, column, safe_cell(title), bold)
+        for column, name in enumerate(header):
+            sheet.write_string(0, column, safe_cell(name), bold)
         for number, row in enumerate(rows, start=1):
             for column, cell in enumerate(row):
-                if isinstance(cell, int | float) and not isinstance(cell, bool):
+                if _is_number(cell):
                     sheet.write_number(number, column, cell)
                 else:
                     sheet.write_string(number, column, safe_cell(cell))
     finally:
         workbook.close()
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
 
 
-def json_response(filename: str, keys: list[str], rows) -> Response:
-    """A JSON download: an array of objects, one per row, with ``keys``. Raises nothing
-    (whatever iterating ``rows`` raises propagates)."""
-    body = json.dumps([dict(zip(keys, row, strict=True)) for row in rows], ensure_ascii=False, indent=1)
-    return Response(
-        body + "\n",
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+def _sheet_title(title: str) -> str | None:
+    """A worksheet name spreadsheets accept (at most 31 characters, none of ``[]:*?/\\``)."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", str(title)).strip()[:31]
+    return cleaned or None
+
+
+def write_ods(handle, header: list[str], rows, title: str = "") -> None:
+    """Write an OpenDocument spreadsheet to the binary file ``handle`` with odfpy: strings
+    as text cells (never formulas, and :func:`safe_cell` too), numbers as numbers. odfpy
+    builds the document in memory before writing it, so ODS suits tables of up to some
+    hundred thousand rows; the large ones have CSV and XLSX."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table as OdsTable
+    from odf.table import TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    sheet = OdsTable(name=_sheet_title(title) or "1")
+
+    def add(cells):
+        line = TableRow()
+        for cell in cells:
+            if _is_number(cell):
+                item = TableCell(valuetype="float", value=cell)
+                item.addElement(P(text=str(cell)))
+            else:
+                item = TableCell(valuetype="string")
+                item.addElement(P(text=safe_cell(cell)))
+            line.addElement(item)
+        sheet.addElement(line)
+
+    add(header)
+    for row in rows:
+        add(row)
+    document.spreadsheet.addElement(sheet)
+    document.write(handle)
+
+
+def write_json(handle, keys: list[str], rows) -> None:
+    """Write a JSON array of objects, one per row, with ``keys``, as the rows come."""
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n")
+    try:
+        text.write("[")
+        for number, row in enumerate(rows):
+            text.write(
+                ("," if number else "") + "\n" + json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False)
+            )
+        text.write("\n]\n")
+        text.flush()
+    finally:
+        text.detach()
+
+
+def write_table(handle, fmt: str, table: Table) -> None:
+    """Write ``table`` to the binary file ``handle`` in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "csv":
+        write_csv(handle, table.header, table.rows)
+    elif fmt == "xlsx":
+        write_xlsx(handle, table.header, table.rows, table.title)
+    elif fmt == "ods":
+        write_ods(handle, table.header, table.rows, table.title)
+    elif fmt == "json":
+        write_json(handle, table.keys, table.rows)
+    else:
+        raise ValueError(fmt)
+
+
+#: Downloads up to this size are answered from memory; larger ones from their temporary
+#: file, read in blocks as the client takes them.
+IN_MEMORY = 1024 * 1024
+
+
+def spooled():
+    """A temporary file (on disk, deleted when closed) for a download being written."""
+    return tempfile.TemporaryFile()
+
+
+def file_response(handle, filename: str, fmt: str) -> Response:
+    """Send the written file ``handle`` as a download named ``filename``, never cached: a
+    small file from memory (``handle`` is closed now); a large one read from disk in
+    blocks as the client takes it, so memory stays flat (``handle`` is closed with the
+    response, as WSGI servers do)."""
+    size = handle.tell()
+    handle.seek(0)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if size <= IN_MEMORY:
+        try:
+            return Response(handle.read(), mimetype=MIMETYPES[fmt], headers=headers)
+        finally:
+            handle.close()
+    response = send_file(handle, mimetype=MIMETYPES[fmt], conditional=False, etag=False, max_age=None)
+    response.content_length = size
+    response.headers.update(headers)
+    return response
+
+
+def table_response(filename: str, fmt: str, table: Table) -> Response:
+    """``table`` as a download in ``fmt``. The rows are read and written to a temporary
+    file inside the request (so the database session is still there), which is then
+    sent. Raises nothing (whatever iterating the rows raises propagates)."""
+    handle = spooled()
+    try:
+        write_table(handle, fmt, table)
+    except BaseException:
+        handle.close()
+        raise
+    return file_response(handle, filename, fmt)
+
+
+def _untitled(name: str, header: list[str], rows) -> Table:
+    return Table(name, "", [Column(f"c{i}", title) for i, title in enumerate(header)], rows)
+
+
+def csv_response(filename: str, header: list[str], rows) -> Response:
+    """A CSV download (:func:`write_csv`)."""
+    return table_response(filename, "csv", _untitled(filename, header, rows))
+
+
+def xlsx_response(filename: str, header: list[str], rows) -> Response:
+    """An XLSX download (:func:`write_xlsx`)."""
+    return table_response(filename, "xlsx", _untitled(filename, header, rows))
+
+
+def bundle(handle, tables: list[Table], texts: dict[str, str], descriptor: dict) -> None:
+    """Write an open-data bundle to the binary file ``handle``: a ZIP with one CSV per
+    table (:func:`write_csv`, written into the archive as the rows come), the text files
+    in ``texts`` (``{path: content}``: the licence, a read-me, the data dictionary) and a
+    Frictionless Data ``datapackage.json`` describing each CSV with its columns' names,
+    titles, descriptions and types (``descriptor`` gives the package's own fields)."""
+    resources = []
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in tables:
+            path = f"{table.name}.csv"
+            with archive.open(path, "w", force_zip64=True) as member:
+                write_csv(member, table.header, table.rows)
+            resources.append(
+                {
+                    "name": table.name,
+                    "title": str(table.title),
+                    "path": path,
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8-sig",
+                    "dialect": {"delimiter": ",", "quoteChar": '"', "header": True},
+                    "schema": {
+                        "fields": [
+                            {"name": c.key, "title": str(c.title), "description": str(c.description), "type": c.type}
+                            for c in table.columns
+                        ],
+                        "missingValues": ["", SUPPRESSED_CELL],
+                    },
+                }
+            )
+        for path, content in texts.items():
+            archive.writestr(path, content)
+        package = {**descriptor, "resources": resources}
+        archive.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=2) + "\n")
+
+
+def dictionary_rows(tables: list[Table]):
+    """The rows of a data dictionary: table, column key, title, type, description."""
+    for table in tables:
+        for column in table.columns:
+            yield [f"{table.name}.csv", column.key, column.title, column.type, column.description]

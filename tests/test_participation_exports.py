@@ -4,6 +4,7 @@ with names only for a reason (audited), formula-safe, with local times and their
 import csv
 import io
 import json
+import re
 import zipfile
 
 from sqlalchemy import select
@@ -120,3 +121,185 @@ def test_cli_export_writes_the_file_row_by_row(app, runner, factory, personas, p
     assert result.exit_code == 0, result.output
     assert len(json.loads(people.read_text(encoding="utf-8"))) == 2
     assert runner.invoke(args=["consultations", "export", "999999"]).exit_code != 0
+
+
+# Tables of counts, every format, the open-data bundle ------------------------------------
+
+
+def _demo(app, runner):
+    from accounts.models import Process
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        (process_id,) = db.session.scalars(select(Process.id)).all()
+    return process_id
+
+
+def _rows(response):
+    header, *rows = _csv(response)
+    return header, rows
+
+
+def test_every_table_in_every_format_on_the_demo(app, runner, client):
+    """Each table downloads as CSV, XLSX, ODS and JSON with the same rows, translated
+    labels, strings that never become formulas and a file name that says what it is."""
+    from odf.opendocument import load as load_ods
+    from odf.table import TableRow
+
+    process = _demo(app, runner)
+    login(client, "facilitadora@demo.cocrea.cl", "demo-facilita-2016")
+    for table in ("contributions", "participants", "summary", "codebook", "rounds", "changes"):
+        base = f"/consultations/processes/{process}/export/{table}"
+        header, rows = _rows(client.get(base + ".csv", headers=EN))
+        assert rows, table
+        data = json.loads(client.get(base + ".json", headers=EN).get_data(as_text=True))
+        assert len(data) == len(rows), table
+        xlsx = client.get(base + ".xlsx", headers=EN)
+        assert xlsx.mimetype.endswith("spreadsheetml.sheet")
+        with zipfile.ZipFile(io.BytesIO(xlsx.data)) as book:
+            sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in sheet and sheet.count("<row ") == len(rows) + 1, table
+        ods = client.get(base + ".ods", headers=EN)
+        assert ods.mimetype == "application/vnd.oasis.opendocument.spreadsheet"
+        document = load_ods(io.BytesIO(ods.data))
+        assert len(document.spreadsheet.getElementsByType(TableRow)) == len(rows) + 1, table
+        assert b"formula" not in zipfile.ZipFile(io.BytesIO(ods.data)).read("content.xml")
+    spanish = client.get(f"/consultations/processes/{process}/export/summary.xlsx")
+    assert "participacion-" in spanish.headers["Content-Disposition"]
+    assert spanish.headers["Content-Disposition"].endswith('.xlsx"')
+
+
+def test_the_summary_export_suppresses_small_counts_unless_internal(app, runner, client):
+    process = _demo(app, runner)
+    login(client, "facilitadora@demo.cocrea.cl", "demo-facilita-2016")
+    base = f"/consultations/processes/{process}/export/summary.csv"
+    header, public = _rows(client.get(base, headers=EN))
+    assert header == ["Breakdown", "Value", "Participants", "Contributions", "Spaces"]
+    internal_response = client.get(base + "?internal=1", headers=EN)
+    assert "summary" not in internal_response.headers["Content-Disposition"]
+    assert "participation-internal-" in internal_response.headers["Content-Disposition"]
+    _header, internal = _rows(internal_response)
+    assert [row[:2] for row in public] == [row[:2] for row in internal]
+    exact = {tuple(row[:2]): row[2] for row in internal}
+    shown = {tuple(row[:2]): row[2] for row in public}
+    small = [key for key, value in exact.items() if 0 < int(value) < 5]
+    assert small, "the demo has small cells"
+    assert all(shown[key] == "< 5" for key in small)
+    assert all(shown[key] in ("< 5", value) for key, value in exact.items())
+    assert shown[("Total", "All participants")] == exact[("Total", "All participants")]
+    assert int(exact[("Total", "All participants")]) >= 133 + 116
+    months = [row for row in public if row[0] == "Month"]
+    assert months and all(len(row[1]) == 7 for row in months)
+
+
+def test_codebook_rounds_and_changes_tables_count_what_the_demo_did(app, runner, client):
+    from consultations.coding.models import Coding, Theme
+    from consultations.revisions.models import Change
+
+    process = _demo(app, runner)
+    login(client, "facilitadora@demo.cocrea.cl", "demo-facilita-2016")
+    base = f"/consultations/processes/{process}/export/"
+    codebook = json.loads(client.get(base + "codebook.json?internal=1", headers=EN).get_data(as_text=True))
+    with app.app_context():
+        themes = db.session.scalar(select(func_count(Theme.id)).where(Theme.process_id == process))
+        coded = dict(
+            db.session.execute(
+                select(Theme.code, func_count(Coding.contribution_id.distinct()))
+                .join(Coding, Coding.theme_id == Theme.id)
+                .group_by(Theme.code)
+            )
+            .tuples()
+            .all()
+        )
+        changes = db.session.scalar(select(func_count(Change.id)))
+    assert len(codebook) == themes
+    assert {row["code"]: row["contributions"] for row in codebook if row["code"] in coded} == coded
+    tops = [row for row in codebook if not row["parent"]]
+    assert all(row["contributions_with_subthemes"] >= row["contributions"] for row in tops)
+    rounds = json.loads(client.get(base + "rounds.json", headers=EN).get_data(as_text=True))
+    committee = next(r for r in rounds if r["audience"] == "Advisory committee")
+    assert committee["comments"] > 0 and committee["participants"] in ("< 5", 5, 6)
+    record = json.loads(client.get(base + "changes.json?internal=1", headers=EN).get_data(as_text=True))
+    assert len(record) == changes and all(row["behind"] >= row["cited"] for row in record)
+    assert {row["editorial"] for row in record} <= {"yes", "no"}
+
+
+def func_count(column):
+    from sqlalchemy import func
+
+    return func.count(column)
+
+
+def test_open_data_bundle_is_for_anyone_and_names_nobody(app, runner, client):
+    process = _demo(app, runner)
+    response = client.get(f"/consultations/processes/{process}/open-data.zip", headers=EN)
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert "open-data-" in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.data)) as bundle:
+        names = set(bundle.namelist())
+        package = json.loads(bundle.read("datapackage.json"))
+        files = {name: bundle.read(name).decode("utf-8-sig") for name in names}
+    assert {"participation.csv", "codebook.csv", "comment-rounds.csv", "revision-record.csv"} <= names
+    assert {"data-dictionary.csv", "readme.txt", "licence.txt", "datapackage.json"} <= names
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    everything = "".join(files.values())
+    assert not re.search(r"\bP-[0-9a-f]{10}\b", everything) and "@demo.cocrea.cl" not in everything
+    dictionary = list(csv.reader(io.StringIO(files["data-dictionary.csv"])))
+    described = {(row[0], row[1]) for row in dictionary[1:]}
+    for resource in package["resources"]:
+        header = next(csv.reader(io.StringIO(files[resource["path"]])))
+        fields = resource["schema"]["fields"]
+        assert header == [f["title"] for f in fields], resource["name"]
+        assert all(f["description"] for f in fields)
+        if resource["path"] != "data-dictionary.csv":
+            assert {(resource["path"], f["name"]) for f in fields} <= described
+        assert "< 5" in resource["schema"]["missingValues"]
+    summary = list(csv.reader(io.StringIO(files["participation.csv"])))
+    assert any(row[2] == "< 5" for row in summary[1:]), "small cells are suppressed"
+    assert "drafts" not in files["revision-record.csv"].lower()
+    spanish = client.get(f"/consultations/processes/{process}/open-data.zip")
+    with zipfile.ZipFile(io.BytesIO(spanish.data)) as bundle:
+        assert "participacion.csv" in bundle.namelist() and "licencia.txt" in bundle.namelist()
+
+
+def test_large_downloads_are_sent_from_disk_in_blocks(app, client, factory, personas, places, monkeypatch):
+    from core import exports as core_exports
+
+    process = _world(app, factory, personas, places)
+    login(client, personas["facilitator"])
+    small = client.get(f"/consultations/processes/{process}/export/contributions.csv")
+    monkeypatch.setattr(core_exports, "IN_MEMORY", 10)
+    response = client.get(f"/consultations/processes/{process}/export/contributions.csv")
+    try:
+        assert response.content_length == len(small.data) and response.data == small.data
+    finally:
+        response.close()
+    rows = ([n, "texto " * 20] for n in range(2000))
+    with app.test_request_context():
+        sent = core_exports.csv_response("grande.csv", ["N", "Texto"], rows)
+        try:
+            assert sent.direct_passthrough and sent.content_length > 200_000
+            chunks = list(sent.response)
+            assert len(chunks) > 10, "read in blocks, not at once"
+            body = b"".join(chunks).decode("utf-8-sig")
+            assert body.count("\r\n") == 2001 and body.startswith('"N","Texto"')
+        finally:
+            sent.close()
+
+
+def test_count_tables_are_for_facilitators_and_the_cli_writes_every_format(app, runner, client, tmp_path):
+    process = _demo(app, runner)
+    login(client, "vecina@demo.cocrea.cl", "demo-vecina-2016")
+    assert client.get(f"/consultations/processes/{process}/export/summary.csv").status_code == 403
+    assert client.get(f"/consultations/processes/{process}/export/summary.csv?internal=1").status_code == 403
+    for table, fmt in (("summary", "ods"), ("codebook", "xlsx"), ("changes", "json"), ("rounds", "csv")):
+        target = tmp_path / f"{table}.{fmt}"
+        result = runner.invoke(
+            args=["consultations", "export", str(process), "--table", table, "--format", fmt, "-o", str(target)]
+        )
+        assert result.exit_code == 0, result.output
+        assert target.stat().st_size > 100
+    bundle = tmp_path / "open.zip"
+    result = runner.invoke(args=["consultations", "export", str(process), "--table", "open-data", "-o", str(bundle)])
+    assert result.exit_code == 0, result.output
+    assert "datapackage.json" in zipfile.ZipFile(bundle).namelist()

@@ -6,6 +6,7 @@ the login page for anonymous visitors). ``test_matrix_covers_every_route`` fails
 route is added without a row here.
 """
 
+import itertools
 import re
 from datetime import date
 
@@ -372,14 +373,37 @@ MATRIX = [
     ("POST", "/consultations/processes/{process}/export/contributions.csv", only(303, "facilitator", "admin")),
     ("GET", "/consultations/processes/{process}/export/contributions.xlsx", only(200, "facilitator", "admin")),
     ("POST", "/consultations/processes/{process}/export/contributions.xlsx", only(303, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/contributions.ods", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/processes/{process}/export/contributions.ods", only(303, "facilitator", "admin")),
     ("GET", "/consultations/processes/{process}/export/contributions.json", only(200, "facilitator", "admin")),
     ("POST", "/consultations/processes/{process}/export/contributions.json", only(303, "facilitator", "admin")),
     ("GET", "/consultations/processes/{process}/export/participants.csv", only(200, "facilitator", "admin")),
     ("POST", "/consultations/processes/{process}/export/participants.csv", only(303, "facilitator", "admin")),
     ("GET", "/consultations/processes/{process}/export/participants.xlsx", only(200, "facilitator", "admin")),
     ("POST", "/consultations/processes/{process}/export/participants.xlsx", only(303, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/participants.ods", only(200, "facilitator", "admin")),
+    ("POST", "/consultations/processes/{process}/export/participants.ods", only(303, "facilitator", "admin")),
     ("GET", "/consultations/processes/{process}/export/participants.json", only(200, "facilitator", "admin")),
     ("POST", "/consultations/processes/{process}/export/participants.json", only(303, "facilitator", "admin")),
+    # Tables of counts (suppressed; exact with ?internal=1, same rule) and the open data.
+    ("GET", "/consultations/processes/{process}/export/summary.csv", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/summary.xlsx", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/summary.ods", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/summary.json", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/codebook.csv", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/codebook.xlsx", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/codebook.ods", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/codebook.json", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/rounds.csv", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/rounds.xlsx", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/rounds.ods", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/rounds.json", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/changes.csv", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/changes.xlsx", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/changes.ods", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/changes.json", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/export/summary.csv?internal=1", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/open-data.zip", everyone(200)),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),
@@ -603,13 +627,15 @@ def test_matrix_covers_every_route(app):
             for argument in rule.arguments:
                 path = path.replace(f"<int:{argument}>", "{x}").replace(f"<{argument}>", "{x}")
             normalised = {(m, _normalise(u)) for m, u in listed if m == method}
-            # A route with an any(a, b) part needs a row for each of its values.
-            choice = re.search(r"<any\(([a-z, ]+)\):[a-z]+>", path)
-            values = [v.strip() for v in choice.group(1).split(",")] if choice else [None]
-            for value in values:
-                concrete = path.replace(choice.group(0), value) if choice else path
+            # A route with any(a, b) parts needs a row for each combination of their values.
+            choices = re.findall(r"<any\(([a-z, ]+)\):[a-z]+>", path)
+            options = [[v.strip() for v in choice.split(",")] for choice in choices]
+            for values in itertools.product(*options):
+                given = iter(values)
+                concrete = re.sub(r"<any\([a-z, ]+\):[a-z]+>", lambda _match, given=given: next(given), path)
                 if (method, concrete) not in normalised:
-                    missing.append(f"{method} {rule.rule} ({value})" if value else f"{method} {rule.rule}")
+                    label = f" ({', '.join(values)})" if values else ""
+                    missing.append(f"{method} {rule.rule}{label}")
     assert not missing, f"routes missing from the permission matrix: {missing}"
 
 

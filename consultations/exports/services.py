@@ -1,4 +1,12 @@
-"""Rows of the process's exports, read in batches so memory stays flat."""
+"""The tables a process's participation can be exported as: contributions, participants,
+the summary, the codebook, the comment rounds and the revision record. Each is a
+:class:`core.exports.Table` whose columns say what they mean (the data dictionary of the
+open-data bundle) and whose rows are read in batches as the file is written, so memory
+stays flat whatever the size.
+
+Tables of counts hide counts of 1 to 4 people unless they are asked for as *internal*
+(facilitators only); tables of people (contributions, participants) name people by
+pseudonym unless names were asked for with a reason, which the view audits."""
 
 import re
 import unicodedata
@@ -6,12 +14,18 @@ from datetime import UTC, date
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 
 from accounts.models import Municipality, User
-from consultations.coding.services import themes_of
+from consultations.coding.models import Coding, Theme
+from consultations.coding.services import codebook as codebook_of
+from consultations.coding.services import sections_of
+from consultations.revisions import services as revisions
+from consultations.rounds.models import Audience, CommentRound
 from consultations.tallies import services as tallies
-from core.exports import pseudonym
+from consultations.versions.models import ConsultationModel, Version, VersionStatus
+from core.exports import SUPPRESSED_CELL, Column, Table, bundle, dictionary_rows, pseudonym
 from core.extensions import db
 from core.models import Contribution
 from core.privacy import VALUE_LABELS
@@ -19,7 +33,7 @@ from core.spaces import places_of
 from core.verdicts import VerdictStatus
 from forums.sheets.models import Attendee, Profile
 
-BATCH = 500
+BATCH = 2000
 
 
 def slug(text: str) -> str:
@@ -78,42 +92,65 @@ def _labels():
     )
 
 
-CONTRIBUTION_KEYS = [
-    "participant",
-    "profile",
-    "municipality",
-    "space_kind",
-    "space",
-    "channel",
-    "section",
-    "themes",
-    "verdict",
-    "time",
-    "text",
-]
+def dimension_labels(dimension: str) -> dict:
+    """How the values of a summary's dimension read (``{value: label}``; months read as
+    themselves)."""
+    if dimension == "group":
+        return tallies.GROUPS
+    if dimension == "municipality":
+        return dict(db.session.execute(select(Municipality.id, Municipality.name)).tuples().all())
+    if dimension == "profile":
+        return {p.value: p.label for p in Profile}
+    if dimension == "channel":
+        return VALUE_LABELS.get("channel", {})
+    return {}
 
 
-def contribution_header() -> list[str]:
-    return [
-        _("Participant"),
-        _("Profile"),
-        _("Municipality"),
-        _("Kind of space"),
-        _("Space"),
-        _("Channel"),
-        _("Model section"),
-        _("Themes"),
-        _("Verdict"),
-        _("Time"),
-        _("Text"),
+DIMENSION_TITLES = {
+    "group": _l("Kind of space"),
+    "municipality": _l("Municipality"),
+    "profile": _l("Profile"),
+    "channel": _l("Channel"),
+    "month": _l("Month"),
+}
+
+
+def _theme_codes(contribution_ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    if contribution_ids:
+        rows = db.session.execute(
+            select(Coding.contribution_id, Theme.code)
+            .join(Theme, Coding.theme_id == Theme.id)
+            .where(Coding.contribution_id.in_(contribution_ids))
+            .order_by(Theme.code)
+        )
+        for contribution_id, code in rows:
+            found.setdefault(contribution_id, []).append(code)
+    return found
+
+
+def contributions(process_id: int, names: bool = False) -> Table:
+    """One row per contribution, oldest first: who (pseudonym, or name), their profile at
+    the time, where, how, about which section, coded how, with what verdict, when, and the
+    text as written."""
+    columns = [
+        Column("participant", _("Participant"), _("The participant's pseudonym (stable across exports)."), "string"),
+        Column("profile", _("Profile"), _("The participant's profile when taking part."), "string"),
+        Column("municipality", _("Municipality"), _("The municipality the contribution belongs to."), "string"),
+        Column(
+            "space_kind", _("Kind of space"), _("Citizen, staff or expert forum, workshop or comment round."), "string"
+        ),
+        Column("space", _("Space"), _("The thread, session, board or round where it was made."), "string"),
+        Column("channel", _("Channel"), _("Online, in person or in writing."), "string"),
+        Column("section", _("Model section"), _("The key of the model's section it is about, if any."), "string"),
+        Column("themes", _("Themes"), _("The codes of the themes it was coded with, separated by commas."), "string"),
+        Column("verdict", _("Verdict"), _("What became of it, as last published."), "string"),
+        Column("time", _("Time"), _("When it was made, local time with its offset from UTC."), "datetime"),
+        Column("text", _("Text"), _("The text as its author wrote it."), "string"),
     ]
-
-
-def contribution_rows(process_id: int, names: bool):
-    """One row per contribution, oldest first, in batches (labels, names' rule and time
-    zone are settled now; the rows are read as they are written)."""
-    labels, clock = _labels(), Clock()
-    return _contribution_rows(process_id, names, labels, clock)
+    return Table(
+        "contributions", _("Contributions"), columns, _contribution_rows(process_id, names, _labels(), Clock())
+    )
 
 
 def _contribution_rows(process_id: int, names: bool, labels, clock):
@@ -121,64 +158,61 @@ def _contribution_rows(process_id: int, names: bool, labels, clock):
     people = People(names)
     events = tallies.contribution_events(process_id).subquery()
     statement = (
-        select(events.c.person, events.c.profile, events.c.municipality_id, events.c.grp, Contribution)
+        select(
+            events.c.person,
+            events.c.profile,
+            events.c.municipality_id.label("event_municipality_id"),
+            events.c.grp,
+            Contribution.id,
+            Contribution.space_kind,
+            Contribution.space_id,
+            Contribution.section_key,
+            Contribution.municipality_id,
+            Contribution.channel,
+            Contribution.verdict_status,
+            Contribution.created_at,
+            Contribution.body_source,
+        )
         .join(Contribution, Contribution.id == events.c.contribution_id)
         .order_by(Contribution.id)
         .execution_options(yield_per=BATCH)
     )
+    received = verdicts.get(VerdictStatus.RECEIVED.value, "")
     for batch in db.session.execute(statement).partitions(BATCH):
-        contributions = [row[4] for row in batch]
-        places = places_of(contributions)
-        themes = themes_of([c.id for c in contributions])
-        who = people.load({row[0] for row in batch})
-        for person, profile, municipality_id, grp, c in batch:
-            place = places.get(c.id)
+        places = places_of(batch)
+        themes = _theme_codes([row.id for row in batch])
+        who = people.load({row.person for row in batch})
+        for row in batch:
+            place = places.get(row.id)
             yield [
-                who.get(person, ""),
-                profiles.get(profile, profile or ""),
-                municipalities.get(municipality_id, ""),
-                groups.get(grp, grp),
+                who.get(row.person, ""),
+                profiles.get(row.profile, row.profile or ""),
+                municipalities.get(row.event_municipality_id, ""),
+                groups.get(row.grp, row.grp),
                 place.title if place else "",
-                channels.get(c.channel, c.channel),
-                c.section_key or "",
-                ", ".join(t.code for t in themes.get(c.id, [])),
-                verdicts.get(c.verdict_status or VerdictStatus.RECEIVED.value, ""),
-                clock(c.created_at),
-                c.body_source,
+                channels.get(row.channel, row.channel),
+                row.section_key or "",
+                ", ".join(themes.get(row.id, ())),
+                verdicts.get(row.verdict_status, received) if row.verdict_status else received,
+                clock(row.created_at),
+                row.body_source,
             ]
 
 
-PARTICIPANT_KEYS = [
-    "participant",
-    "profile",
-    "municipality",
-    "space_kinds",
-    "spaces",
-    "contributions",
-    "channels",
-    "first",
-    "last",
-]
-
-
-def participant_header() -> list[str]:
-    return [
-        _("Participant"),
-        _("Profile"),
-        _("Municipality"),
-        _("Kinds of space"),
-        _("Spaces"),
-        _("Contributions"),
-        _("Channels"),
-        _("First participation"),
-        _("Last participation"),
+def participants(process_id: int, names: bool = False) -> Table:
+    """One row per participant, each counted once (see :mod:`consultations.tallies`)."""
+    columns = [
+        Column("participant", _("Participant"), _("The participant's pseudonym (stable across exports)."), "string"),
+        Column("profile", _("Profile"), _("The participant's profile (the latest, if it changed)."), "string"),
+        Column("municipality", _("Municipality"), _("The municipality where they took part."), "string"),
+        Column("space_kinds", _("Kinds of space"), _("The kinds of space they took part in."), "string"),
+        Column("spaces", _("Spaces"), _("How many forums, workshops and rounds they took part in."), "integer"),
+        Column("contributions", _("Contributions"), _("How many contributions they made."), "integer"),
+        Column("channels", _("Channels"), _("How they took part: online, in person, in writing."), "string"),
+        Column("first", _("First participation"), _("When they first took part (local time)."), "datetime"),
+        Column("last", _("Last participation"), _("When they last took part (local time)."), "datetime"),
     ]
-
-
-def participant_rows(process_id: int, names: bool):
-    """One row per participant (counted once), by pseudonym."""
-    labels, clock = _labels(), Clock()
-    return _participant_rows(process_id, names, labels, clock)
+    return Table("participants", _("Participants"), columns, _participant_rows(process_id, names, _labels(), Clock()))
 
 
 def _participant_rows(process_id: int, names: bool, labels, clock):
@@ -220,3 +254,318 @@ def _participant_rows(process_id: int, names: bool, labels, clock):
                 clock(first),
                 clock(last),
             ]
+
+
+def _shown(value, internal: bool):
+    """A count of people as a file shows it: exact if internal, else 1–4 as "< 5"."""
+    value = value if internal else tallies.hide_small(value)
+    return SUPPRESSED_CELL if value == tallies.SUPPRESSED else value
+
+
+def _count_column(key, title, description) -> Column:
+    return Column(key, title, description, "integer")
+
+
+PEOPLE_NOTE = _l("Counts of 1 to 4 people read “< 5”, and another count is hidden where totals would reveal one.")
+
+
+def summary(process_id: int, internal: bool = False) -> Table:
+    """The participation summary as one long table: the totals, then one block per
+    dimension (kind of space, municipality, profile, channel, month) with distinct
+    participants, contributions and spaces. Counts of people are suppressed as on the
+    public page (each block with its total, complementary) unless ``internal``."""
+    note = "" if internal else " " + str(PEOPLE_NOTE)
+    columns = [
+        Column("dimension", _("Breakdown"), _("What the row breaks the figures down by."), "string"),
+        Column("value", _("Value"), _("The kind of space, municipality, profile, channel or month."), "string"),
+        _count_column("participants", _("Participants"), _("Distinct people, each counted once.") + note),
+        _count_column("contributions", _("Contributions"), _("Posts, remarks, cards and comments.")),
+        _count_column("spaces", _("Spaces"), _("Distinct forums, workshops and rounds.")),
+    ]
+    return Table("summary", _("Participation summary"), columns, _summary_rows(process_id, internal))
+
+
+def _summary_rows(process_id: int, internal: bool):
+    overall = tallies.summary(process_id, ())
+    total = _("Total")
+    yield [total, _("All participants"), _shown(overall.participants, internal), overall.contributions, overall.spaces]
+    yield [total, _("Took part both online and in person"), _shown(overall.overlap, internal), "", ""]
+    yield [total, _("Headcount recorded at gatherings"), _shown(overall.headcount, internal), "", ""]
+    yield [total, _("Named attendees on the sign-in sheets"), _shown(overall.named, internal), "", ""]
+    for dimension in tallies.DIMENSIONS:
+        result = tallies.summary(process_id, (dimension,))
+        labels = dimension_labels(dimension)
+        column = [[row.participants] for row in result.rows]
+        if not internal and column:
+            column = tallies.suppress(column + [[overall.participants]])[:-1]
+        title = str(DIMENSION_TITLES[dimension])
+        for row, (people,) in zip(result.rows, column, strict=True):
+            value = row.key[0]
+            yield [
+                title,
+                str(labels.get(value, value if value is not None else _("Not recorded"))),
+                SUPPRESSED_CELL if people == tallies.SUPPRESSED else people,
+                row.contributions,
+                row.spaces,
+            ]
+
+
+def rounds(process_id: int, internal: bool = False) -> Table:
+    """The process's comment rounds: version, audience, dates, status, comments and
+    distinct participants (suppressed unless ``internal``)."""
+    note = "" if internal else " " + str(PEOPLE_NOTE)
+    columns = [
+        Column("round", _("Round"), _("The round's title."), "string"),
+        Column("version", _("Version"), _("The version of the model it asked about."), "string"),
+        Column("audience", _("Audience"), _("Who could comment."), "string"),
+        Column("opens", _("Opens"), _("When it opened (local time)."), "datetime"),
+        Column("closes", _("Closes"), _("When it closed or closes (local time)."), "datetime"),
+        Column("status", _("Status"), _("Upcoming, open or closed."), "string"),
+        _count_column("comments", _("Comments"), _("Comments and replies.")),
+        _count_column("participants", _("Participants"), _("Distinct people who commented.") + note),
+    ]
+    return Table("rounds", _("Comment rounds"), columns, _round_rows(process_id, internal, Clock()))
+
+
+def _round_rows(process_id: int, internal: bool, clock):
+    e = tallies.events(process_id)
+    counts = {
+        space: (people, comments)
+        for space, people, comments in db.session.execute(
+            select(e.c.space, func.count(distinct(e.c.person)), func.count(distinct(e.c.contribution_id)))
+            .where(e.c.grp.like("round\\_%", escape="\\"))
+            .group_by(e.c.space)
+        )
+    }
+    audiences = {a.value: str(a.label) for a in Audience}
+    listed = db.session.scalars(
+        select(CommentRound)
+        .join(Version, CommentRound.version_id == Version.id)
+        .join(ConsultationModel, Version.model_id == ConsultationModel.id)
+        .where(ConsultationModel.process_id == process_id)
+        .order_by(CommentRound.opens_at, CommentRound.id)
+    )
+    for round_ in listed:
+        people, comments = counts.get(f"round:{round_.id}", (0, 0))
+        yield [
+            round_.title,
+            round_.version.label,
+            audiences.get(round_.audience, round_.audience),
+            clock(round_.opens_at),
+            clock(round_.closed_early_at or round_.closes_at),
+            str(round_.status.label),
+            comments,
+            _shown(people, internal),
+        ]
+
+
+def changes(process_id: int, internal: bool = False) -> Table:
+    """The revision record: every change of every published version (and, internally, of
+    drafts), with its sections, themes, cited contributions and the contributions behind
+    it (cited, or coded with one of its themes)."""
+    columns = [
+        Column("version", _("Version"), _("The version that made the change."), "string"),
+        Column("status", _("Version status"), _("Draft, published or superseded."), "string"),
+        Column("published", _("Published"), _("When the version was published (local time)."), "datetime"),
+        _count_column("number", _("Change"), _("The change's number within its version.")),
+        Column("editorial", _("Editorial"), _("“yes” for an editorial change (wording only)."), "string"),
+        Column("summary", _("Summary"), _("What changed."), "string"),
+        Column("reason", _("Reason"), _("Why, as the facilitators wrote it."), "string"),
+        Column("sections", _("Sections"), _("The keys of the sections it changed, separated by commas."), "string"),
+        Column("themes", _("Themes"), _("The codes of the themes behind it, separated by commas."), "string"),
+        _count_column("cited", _("Cited contributions"), _("Contributions the change cites.")),
+        _count_column(
+            "behind", _("Contributions behind it"), _("Distinct contributions cited or coded with its themes.")
+        ),
+    ]
+    return Table("changes", _("Revision record"), columns, _change_rows(process_id, internal, Clock()))
+
+
+def _change_rows(process_id: int, internal: bool, clock):
+    statement = (
+        select(Version)
+        .join(ConsultationModel, Version.model_id == ConsultationModel.id)
+        .where(ConsultationModel.process_id == process_id)
+        .order_by(Version.published_at.is_(None), Version.published_at, Version.id)
+    )
+    if not internal:
+        statement = statement.where(Version.status != VersionStatus.DRAFT.value)
+    statuses = {s.value: str(s.label) for s in VersionStatus}
+    yes, no = _("yes"), _("no")
+    for version in db.session.scalars(statement).all():
+        for entry in revisions.record(version):
+            change = entry.change
+            yield [
+                version.label,
+                statuses.get(version.status, version.status),
+                clock(version.published_at),
+                change.number,
+                yes if change.editorial else no,
+                change.summary,
+                change.reason_source,
+                ", ".join(entry.sections),
+                ", ".join(t.code for t in entry.themes),
+                len(entry.cited),
+                entry.total,
+            ]
+
+
+def theme_counts(process_id: int) -> dict[int, tuple[int, int]]:
+    """``{theme id: (contributions, distinct participants)}`` coded with each theme of the
+    process, and, for a top-level theme, under ``-id`` the same with its sub-themes (two
+    queries)."""
+    e = tallies.contribution_events(process_id).subquery()
+    counts = (func.count(distinct(e.c.contribution_id)), func.count(distinct(e.c.person)))
+    found: dict[int, tuple[int, int]] = {}
+    direct = select(Coding.theme_id, *counts).select_from(Coding).join(e, e.c.contribution_id == Coding.contribution_id)
+    for theme_id, contributions, people in db.session.execute(direct.group_by(Coding.theme_id)):
+        found[theme_id] = (contributions, people)
+    top = func.coalesce(Theme.parent_id, Theme.id)
+    grouped = (
+        select(top, *counts)
+        .select_from(Coding)
+        .join(Theme, Coding.theme_id == Theme.id)
+        .join(e, e.c.contribution_id == Coding.contribution_id)
+        .group_by(top)
+    )
+    for theme_id, contributions, people in db.session.execute(grouped):
+        found[-theme_id] = (contributions, people)
+    return found
+
+
+def codebook(process_id: int, internal: bool = False) -> Table:
+    """The codebook with counts: each theme (top-level ones followed by their sub-themes),
+    its sections, and the contributions and distinct participants coded with it (for a
+    top-level theme, also with its sub-themes). Archived themes only if ``internal``."""
+    note = "" if internal else " " + str(PEOPLE_NOTE)
+    columns = [
+        Column("code", _("Code"), _("The theme's code."), "string"),
+        Column("parent", _("Parent theme"), _("The code of the theme it belongs to, for a sub-theme."), "string"),
+        Column("name", _("Theme"), _("The theme's name."), "string"),
+        Column("description", _("Description"), _("What the theme covers."), "string"),
+        Column("sections", _("Sections"), _("Keys of the model's sections it relates to."), "string"),
+        Column("status", _("Status"), _("Active or archived."), "string"),
+        _count_column("contributions", _("Contributions"), _("Contributions coded with the theme.")),
+        _count_column("participants", _("Participants"), _("Distinct people behind them.") + note),
+        _count_column(
+            "contributions_with_subthemes",
+            _("Contributions with sub-themes"),
+            _("For a top-level theme: contributions coded with it or with one of its sub-themes."),
+        ),
+        _count_column(
+            "participants_with_subthemes",
+            _("Participants with sub-themes"),
+            _("For a top-level theme: distinct people behind those.") + note,
+        ),
+    ]
+    return Table("codebook", _("Codebook"), columns, _codebook_rows(process_id, internal))
+
+
+def _codebook_rows(process_id: int, internal: bool):
+    themes = codebook_of(process_id, archived=internal)
+    codes = {t.id: t.code for t in themes}
+    sections = sections_of(list(codes))
+    counts = theme_counts(process_id)
+    active, archived = _("Active"), _("Archived")
+    for theme in themes:
+        contributions, people = counts.get(theme.id, (0, 0))
+        top = theme.parent_id is None or theme.parent_id not in codes
+        total = counts.get(-theme.id, (0, 0)) if top else None
+        yield [
+            theme.code,
+            "" if top else codes[theme.parent_id],
+            theme.name,
+            theme.description_source,
+            ", ".join(sections.get(theme.id, ())),
+            archived if theme.archived_at else active,
+            contributions,
+            _shown(people, internal),
+            total[0] if total else "",
+            _shown(total[1], internal) if total else "",
+        ]
+
+
+#: Tables of people (names only for a reason) and of counts (exact only internally).
+PEOPLE_TABLES = {"contributions": contributions, "participants": participants}
+COUNT_TABLES = {"summary": summary, "codebook": codebook, "rounds": rounds, "changes": changes}
+
+
+def file_stem(table: str) -> str:
+    """The translated word a table's files are named with."""
+    return {
+        "contributions": _("contributions"),
+        "participants": _("participants"),
+        "summary": _("participation"),
+        "codebook": _("codebook"),
+        "rounds": _("comment-rounds"),
+        "changes": _("revision-record"),
+    }[table]
+
+
+LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+def open_data(handle, process) -> None:
+    """Write the process's open-data bundle to the binary file ``handle``: the tables of
+    counts (people suppressed, drafts and archived themes left out), a data dictionary, a
+    read-me with the method, the licence and ``datapackage.json``."""
+    tables = [builder(process.id, False) for builder in COUNT_TABLES.values()]
+    for table, key in zip(tables, COUNT_TABLES, strict=True):
+        table.name = slug(file_stem(key))
+    dictionary = Table(
+        slug(_("data-dictionary")),
+        _("Data dictionary"),
+        [
+            Column("file", _("File"), _("The CSV file the column is in.")),
+            Column("column", _("Column"), _("The column's name in datapackage.json.")),
+            Column("title", _("Title"), _("The column's heading in the CSV file.")),
+            Column("type", _("Type"), _("string, integer or datetime (ISO 8601, with its offset from UTC).")),
+            Column("description", _("Description"), _("What the column holds.")),
+        ],
+        [],
+    )
+    dictionary.rows = dictionary_rows(tables)
+    today = date.today().isoformat()
+    readme = "\n\n".join(
+        [
+            _("%(process)s: open participation data (%(date)s)", process=process.title, date=today),
+            _(
+                "Each person is counted once: an account, or an attendee without an account; an attendee "
+                "checked in with an account is that account, and facilitators may link or merge walk-ins. "
+                "Profiles are those held when taking part."
+            ),
+            str(PEOPLE_NOTE),
+            _(
+                "Nobody is named or pseudonymised in these files. Licence: %(licence)s (%(url)s).",
+                licence=LICENCE["title"],
+                url=LICENCE["path"],
+            ),
+            _(
+                "Files: %(files)s, and datapackage.json (Frictionless Data).",
+                files=", ".join(f"{t.name}.csv" for t in [*tables, dictionary]),
+            ),
+        ]
+    )
+    licence = _(
+        "These data are published under the %(licence)s licence: you may share and adapt them, "
+        "for any purpose, crediting %(process)s.",
+        licence=LICENCE["title"],
+        process=process.title,
+    )
+    licence += "\n" + LICENCE["path"] + "\n"
+    bundle(
+        handle,
+        [*tables, dictionary],
+        {slug(_("readme")) + ".txt": readme + "\n", slug(_("licence")) + ".txt": licence},
+        {
+            "name": slug(process.title),
+            "title": process.title,
+            "description": str(PEOPLE_NOTE),
+            "created": today,
+            "licenses": [LICENCE],
+        },
+    )

@@ -1,4 +1,5 @@
-"""Downloads of a process's contributions and participants."""
+"""Downloads of a process's participation: its tables for facilitators, in CSV, XLSX,
+ODS or JSON, and the open-data bundle for anyone."""
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -8,21 +9,15 @@ from accounts.models import Process
 from consultations import bp
 from consultations.exports import services as exports
 from core import audit
-from core.exports import csv_response, json_response, xlsx_response
+from core.exports import file_response, spooled, table_response
 from core.extensions import db
 from core.permissions import managers_only
 from forums.moderation.forms import ReasonForm
 
 
 @bp.route(
-    "/processes/<int:process_id>/export/contributions.<any(csv, xlsx, json):fmt>",
+    "/processes/<int:process_id>/export/<any(contributions, participants):table>.<any(csv, xlsx, ods, json):fmt>",
     methods=["GET", "POST"],
-    defaults={"table": "contributions"},
-)
-@bp.route(
-    "/processes/<int:process_id>/export/participants.<any(csv, xlsx, json):fmt>",
-    methods=["GET", "POST"],
-    defaults={"table": "participants"},
 )
 @managers_only
 def export(process_id, table, fmt):
@@ -37,16 +32,34 @@ def export(process_id, table, fmt):
             flash(_("Say why you need the names, in at most 500 characters."), "error")
             return redirect(url_for("consultations.participation", process_id=process.id), code=303)
         audit.record("export.names", actor=current_user, note=form.reason.data.strip(), process=process.id, table=table)
-    if table == "contributions":
-        header, keys = exports.contribution_header(), exports.CONTRIBUTION_KEYS
-        rows = exports.contribution_rows(process.id, names)
-        name = exports.filename(_("contributions"), process.title, fmt)
-    else:
-        header, keys = exports.participant_header(), exports.PARTICIPANT_KEYS
-        rows = exports.participant_rows(process.id, names)
-        name = exports.filename(_("participants"), process.title, fmt)
-    if fmt == "csv":
-        return csv_response(name, header, rows)
-    if fmt == "json":
-        return json_response(name, keys, rows)
-    return xlsx_response(name, header, rows)
+    data = exports.PEOPLE_TABLES[table](process.id, names)
+    return table_response(exports.filename(exports.file_stem(table), process.title, fmt), fmt, data)
+
+
+@bp.get(
+    "/processes/<int:process_id>/export/<any(summary, codebook, rounds, changes):table>.<any(csv, xlsx, ods, json):fmt>"
+)
+@managers_only
+def export_counts(process_id, table, fmt):
+    """A table of counts: people suppressed as in public figures, unless ``?internal=1``
+    (then exact, and the file's name says "internal")."""
+    process = db.get_or_404(Process, process_id)
+    internal = request.args.get("internal") == "1"
+    data = exports.COUNT_TABLES[table](process.id, internal)
+    stem = exports.file_stem(table) + ("-" + _("internal") if internal else "")
+    return table_response(exports.filename(stem, process.title, fmt), fmt, data)
+
+
+@bp.get("/processes/<int:process_id>/open-data.zip")
+def open_data(process_id):
+    """The open-data bundle: a ZIP with one CSV per table of counts (people suppressed),
+    the data dictionary, a read-me with the method, the licence and a Frictionless Data
+    ``datapackage.json``. Nobody is named or pseudonymised in it: it is for anyone."""
+    process = db.get_or_404(Process, process_id)
+    handle = spooled()
+    try:
+        exports.open_data(handle, process)
+    except BaseException:
+        handle.close()
+        raise
+    return file_response(handle, exports.filename(_("open-data"), process.title, "zip"), "zip")
