@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_cli(app: Flask) -> None:
     """``flask demo``: load the demo scenario, floor by floor; safe to run again."""
     import click
+    from flask.cli import AppGroup
 
     @app.cli.command("demo")
     def demo_command():
@@ -102,3 +103,35 @@ def _register_cli(app: Flask) -> None:
         click.echo("Demo loaded. Logins (email / password):")
         for role, email, password in logins:
             click.echo(f"  {role:<12} {email:<32} {password}")
+
+    bench = AppGroup("bench", help="Benchmark data: a large, realistic process (see bench/).")
+
+    @bench.command("seed")
+    @click.option("--contributions", default=1_000_000, show_default=True, help="Contributions to make.")
+    @click.option(
+        "--participants", default=100_000, show_default=True, help="People taking part (accounts and walk-ins)."
+    )
+    @click.option("--long-thread", default=0, show_default=True, help="Posts of one long thread (0: none).")
+    @click.option("--board-cards", default=200, show_default=True, help="Cards per workshop board.")
+    @click.option("--seed", "random_seed", default=2016, show_default=True, help="Seed of the random generator.")
+    def bench_seed(contributions, participants, long_thread, board_cards, random_seed):
+        """Fill the (migrated) database with one process of that size, in a few minutes."""
+        from bench import generate
+
+        shape = generate.Shape(
+            contributions=contributions,
+            participants=participants,
+            long_thread=long_thread,
+            board_cards=board_cards,
+            seed=random_seed,
+        )
+        try:
+            report = generate.seed(shape, progress=click.echo)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+        for table, count in report.rows.items():
+            click.echo(f"  {table:<24} {count:>12,}")
+        click.echo(f"Process {report.process_id} seeded in {report.seconds:.0f} s.")
+
+    app.cli.add_command(bench)
+

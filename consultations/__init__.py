@@ -19,6 +19,7 @@ from consultations import spaces as _spaces  # noqa: E402,F401
 from consultations.coding import views as _coding  # noqa: E402,F401
 from consultations.exports import views as _exports  # noqa: E402,F401
 from consultations.home import views as _home  # noqa: E402,F401
+from consultations.reports import views as _reports  # noqa: E402,F401
 from consultations.revisions import views as _revisions  # noqa: E402,F401
 from consultations.rounds import views as _rounds  # noqa: E402,F401
 from consultations.tallies import views as _tallies  # noqa: E402,F401

@@ -37,6 +37,7 @@ class Contribution(db.Model):
         Index("ix_contributions_space", "space_kind", "space_id"),
         Index("ix_contributions_author_id", "author_id"),
         Index("ix_contributions_process_id", "process_id"),
+        Index("ix_contributions_attendee_id", "attendee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

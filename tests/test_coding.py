@@ -127,7 +127,7 @@ def _bulk_choices(page: str) -> list[int]:
 
 
 def _next_buttons(page: str) -> list[str]:
-    return re.findall(r'name="next" value="([^"]*)"', page)
+    return re.findall(r'<button[^>]*name="next" value="([^"]*)"', page)
 
 
 def _queue(pid, viewer, **filters) -> list[int]:

@@ -303,3 +303,30 @@ def test_count_tables_are_for_facilitators_and_the_cli_writes_every_format(app, 
     result = runner.invoke(args=["consultations", "export", str(process), "--table", "open-data", "-o", str(bundle)])
     assert result.exit_code == 0, result.output
     assert "datapackage.json" in zipfile.ZipFile(bundle).namelist()
+
+
+def test_contribution_rows_read_in_one_pass_match_the_spaces_and_codings(app, runner, client):
+    """The export joins titles and aggregates theme codes in SQL; each row must say what
+    the spaces' registry (places_of) and the codings (themes_of) say, for every kind."""
+    from consultations.coding.services import themes_of
+    from consultations.exports import services as exports
+    from core.models import Contribution
+    from core.spaces import places_of
+
+    process = _demo(app, runner)
+    with app.test_request_context(headers=EN):
+        rows = list(exports.contributions(process).rows)
+        contributions = db.session.scalars(
+            select(Contribution).where(Contribution.process_id == process).order_by(Contribution.id)
+        ).all()
+        places = places_of(contributions)
+        themes = themes_of([c.id for c in contributions])
+        assert len(rows) == len(contributions)
+        kinds = set()
+        for row, contribution in zip(rows, contributions, strict=True):
+            kinds.add(contribution.space_kind)
+            assert row[4] == places[contribution.id].title, contribution.space_kind
+            assert row[7] == ", ".join(t.code for t in themes.get(contribution.id, []))
+            assert row[10] == contribution.body_source
+    assert kinds == {"thread", "meeting", "board", "round"}
+    assert any(", " in row[7] for row in rows), "some contribution has two themes"

@@ -14,8 +14,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import krippendorff
-import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
@@ -181,7 +179,12 @@ class Report:
 
 def _alpha(rows: list[list[float]]) -> float | None:
     """Krippendorff's alpha (nominal) of a coders × units matrix with ``nan`` for missing;
-    ``None`` when it is undefined (fewer than two values in play, or no pairable unit)."""
+    ``None`` when it is undefined (fewer than two values in play, or no pairable unit).
+    numpy and krippendorff are imported here, not at start: they cost every worker about
+    20 MB of memory that only this report needs."""
+    import krippendorff
+    import numpy as np
+
     data = np.array(rows, dtype=float)
     if data.size == 0 or np.all(np.isnan(data)):
         return None

@@ -28,3 +28,15 @@ class WalkInLink(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     undone_at: Mapped[datetime | None]
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class TallyState(db.Model):
+    """One row whose token changes, in the same transaction, with every committed write
+    that can change a tally (see :mod:`consultations.tallies.cache`): a summary computed
+    under one token is good until the token changes."""
+
+    __tablename__ = "tally_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

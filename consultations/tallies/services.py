@@ -18,12 +18,13 @@ events), so the number of queries does not grow with the data.
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, case, cast, distinct, exists, func, literal, null, select, union_all
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from accounts.models import Municipality, Organisation, OrganisationKind, RoleAssignment
 from consultations.common import ConsultationError
 from consultations.rounds.models import CommentRound
+from consultations.tallies import cache
 from consultations.tallies.models import WalkInLink
 from consultations.versions.models import ConsultationModel, Version
 from core import audit
@@ -52,6 +53,8 @@ GROUPS = {
 #: What a summary can be broken down by.
 DIMENSIONS = ("group", "municipality", "profile", "channel", "month")
 LINK, MERGE = "link", "merge"
+#: The roles that give an account a profile, in the order they win.
+PROFILE_ROLES = {Role.STAFF: Profile.OFFICIAL, Role.EXPERT: Profile.EXPERT, Role.FACILITATOR: Profile.CSO}
 #: Counts from 1 to this are shown as "< 5" outside the facilitators' internal view.
 THRESHOLD = 4
 
@@ -87,21 +90,27 @@ def _joined(statement, joins):
     return statement
 
 
-def _account_profile(user_column, at_column):
+def _roles_held():
+    """Per account, when it was first granted each role that gives a profile (one grouped
+    pass over the roles, joined once, instead of a look-up per contribution)."""
+    held = {
+        role: func.min(case((RoleAssignment.role == role.value, RoleAssignment.granted_at))).label(role.value)
+        for role in PROFILE_ROLES
+    }
+    return (
+        select(RoleAssignment.user_id.label("user_id"), *held.values())
+        .where(RoleAssignment.role.in_([role.value for role in PROFILE_ROLES]))
+        .group_by(RoleAssignment.user_id)
+        .subquery("held")
+    )
+
+
+def _account_profile(held, at_column):
     """The profile an account had at ``at_column``: official, expert, CSO (facilitators)
-    or citizen, from the roles granted before then (as a sign-in sheet records it)."""
-
-    def held(role):
-        return exists().where(
-            RoleAssignment.user_id == user_column,
-            RoleAssignment.role == role.value,
-            RoleAssignment.granted_at <= at_column,
-        )
-
+    or citizen, from the roles granted before then (as a sign-in sheet records it);
+    ``held`` is :func:`_roles_held` joined on the account."""
     return case(
-        (held(Role.STAFF), Profile.OFFICIAL.value),
-        (held(Role.EXPERT), Profile.EXPERT.value),
-        (held(Role.FACILITATOR), Profile.CSO.value),
+        *((held.c[role.value] <= at_column, profile.value) for role, profile in PROFILE_ROLES.items()),
         else_=Profile.CITIZEN.value,
     )
 
@@ -118,9 +127,10 @@ def _contribution_events(process_id: int):
     to whichever space it is in)."""
     joins, attendee_user, root = _walk_in(Attendee)
     user = func.coalesce(Contribution.author_id, attendee_user)
+    held = _roles_held()
     profile = case(
         (Contribution.attendee_id.is_not(None), Attendee.profile),
-        else_=_account_profile(Contribution.author_id, Contribution.created_at),
+        else_=_account_profile(held, Contribution.created_at),
     )
     kind = Contribution.space_kind
     group = case(
@@ -153,6 +163,7 @@ def _contribution_events(process_id: int):
         .outerjoin(Board, and_(kind == SpaceKind.BOARD.value, Board.id == Contribution.space_id))
         .outerjoin(Workshop, Workshop.id == Board.workshop_id)
         .outerjoin(CommentRound, and_(kind == SpaceKind.ROUND.value, CommentRound.id == Contribution.space_id))
+        .outerjoin(held, held.c.user_id == Contribution.author_id)
         .where(Contribution.process_id == process_id)
     )
     return _joined(statement, joins)
@@ -201,6 +212,28 @@ def contribution_events(process_id: int):
     return _contribution_events(process_id)
 
 
+def contribution_details(process_id: int):
+    """:func:`contribution_events` with what an export prints of each contribution: its
+    section, verdict, text, and the titles of its space (``thread_title``,
+    ``meeting_title``, ``workshop_title`` and ``board_title``, or ``round_title`` and
+    ``version_label``), read in the same pass (the joins are there already)."""
+    return (
+        _contribution_events(process_id)
+        .add_columns(
+            Contribution.section_key,
+            Contribution.verdict_status,
+            Contribution.body_source,
+            Thread.title.label("thread_title"),
+            Meeting.title.label("meeting_title"),
+            Workshop.title.label("workshop_title"),
+            Board.title.label("board_title"),
+            CommentRound.title.label("round_title"),
+            Version.label.label("version_label"),
+        )
+        .outerjoin(Version, Version.id == CommentRound.version_id)
+    )
+
+
 def events(process_id: int):
     """The subquery of every event of the process (person, grp, space, municipality_id,
     profile, channel, month, contribution_id, at)."""
@@ -236,8 +269,13 @@ class Summary:
 
 def summary(process_id: int, dimensions=("group",)) -> Summary:
     """Distinct participants, contributions and spaces of the process, overall and by
-    ``dimensions`` (a fixed number of queries)."""
+    ``dimensions`` (a fixed number of queries; remembered until a write could change
+    it, see :mod:`consultations.tallies.cache`)."""
     dimensions = tuple(d for d in dimensions if d in DIMENSIONS)
+    return cache.remembered(("summary", process_id, dimensions), lambda: _summary(process_id, dimensions))
+
+
+def _summary(process_id: int, dimensions: tuple) -> Summary:
     e = events(process_id)
     columns = {
         "group": e.c.grp,
@@ -261,11 +299,16 @@ def summary(process_id: int, dimensions=("group",)) -> Summary:
         else []
     )
     participants, contributions, spaces = db.session.execute(select(*counts)).one()
-    online = select(e.c.person).where(e.c.channel != Channel.IN_PERSON.value)
-    in_person = select(e.c.person).where(e.c.channel == Channel.IN_PERSON.value)
-    overlap = db.session.scalar(
-        select(func.count(distinct(e.c.person))).where(e.c.person.in_(online), e.c.person.in_(in_person))
+    # People with events both in person and not: one pass, grouped by person.
+    in_person = case((e.c.channel == Channel.IN_PERSON.value, 1), else_=0)
+    both = (
+        select(e.c.person)
+        .where(e.c.person.is_not(None))
+        .group_by(e.c.person)
+        .having(func.max(in_person) == 1, func.min(in_person) == 0)
+        .subquery("both")
     )
+    overlap = db.session.scalar(select(func.count()).select_from(both))
     headcount, named = _headcounts(process_id)
     return Summary(process_id, dimensions, rows, participants, contributions, spaces, overlap, headcount, named)
 
@@ -310,7 +353,12 @@ class SeedTable:
 
 def seed_table(process_id: int) -> SeedTable:
     """Forums, workshops and rounds of each kind with participation, the distinct citizens
-    of the citizen forums and officials of the staff forums, and the commission."""
+    of the citizen forums and officials of the staff forums, and the commission
+    (remembered like :func:`summary`)."""
+    return cache.remembered(("seed_table", process_id), lambda: _seed_table(process_id))
+
+
+def _seed_table(process_id: int) -> SeedTable:
     e = events(process_id)
     by_group = {
         grp: (spaces, people)

@@ -13,6 +13,7 @@ from consultations import bp
 from consultations.common import ConsultationError
 from consultations.tallies import services as tallies
 from consultations.tallies.models import WalkInLink
+from core.exports import FORMATS
 from core.extensions import db
 from core.forms import INVALID, ConfirmForm, clean_text
 from core.models import Channel
@@ -86,6 +87,7 @@ def participation(process_id):
         dimensions=tallies.DIMENSIONS,
         suppressed=tallies.SUPPRESSED,
         threshold=tallies.THRESHOLD,
+        formats=FORMATS,
     )
 
 

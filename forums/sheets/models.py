@@ -38,7 +38,7 @@ class Attendee(db.Model):
     #: neither feature).
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: A walk-in's name, if they gave one.
     name: Mapped[str] = mapped_column(String(120), default="")
     profile: Mapped[str] = mapped_column(String(20), default=Profile.CITIZEN.value)

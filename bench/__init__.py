@@ -1,0 +1,1 @@
+"""Benchmarks and the generator of large, realistic databases they measure (not tests)."""

@@ -1,0 +1,252 @@
+"""Exports and the participation summary of a large process, against their budgets.
+
+Builds a throwaway SQLite database with ``flask db upgrade`` and ``flask bench seed``
+(1,000,000 contributions by 100,000 people unless told otherwise; an existing file is
+reused, so only the first run pays for the seeding), then measures, each in a child
+process of its own so the peak resident memory is that figure's alone, through the app's
+real routes and the test client, signed in as the benchmark's facilitator:
+
+- the CSV download of the contributions with their themes (the body read chunk by
+  chunk into a temporary file, as a browser would);
+- the same as XLSX;
+- the participation summary page, public and internal (``?internal=1``): the median of
+  three warm requests after a first one.
+
+Prints each figure beside its budget, OK or OVER, and writes the table to
+``bench/results/exports-<date>.md``.
+
+    .venv/bin/python bench/exports.py [--database PATH] [--contributions N --participants M]
+    .venv/bin/python bench/exports.py --only summary --profile   # where the time goes
+
+A benchmark, not a test: nothing here runs in ``make test``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MB = 1024 * 1024
+#: figure: (label, route after /consultations/processes/<id>, seconds, peak RSS in MB or None)
+FIGURES = {
+    "csv": ("CSV export of the contributions with their themes", "/export/contributions.csv", 10, 100),
+    "xlsx": ("XLSX export of the contributions with their themes", "/export/contributions.xlsx", 60, 150),
+    "summary": ("Participation summary page (public)", "/summary", 1, None),
+    "summary-internal": ("Participation summary page (internal)", "/summary?internal=1", 1, None),
+}
+
+
+def peak_rss(field: str = "VmHWM") -> int:
+    """This process's peak resident set size (or with ``VmRSS`` the current one), in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def reset_peak() -> None:
+    """Forget the peak so far (Linux: ``5`` in ``clear_refs``), so that signing in
+    (scrypt takes 32 MiB) does not count as the export's."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def environment(database: Path) -> dict:
+    env = dict(os.environ, FLASK_APP="app", COCREA_DATABASE_URL=f"sqlite:///{database}")
+    env.setdefault("COCREA_SECRET_KEY", "bench")
+    return env
+
+
+def build(database: Path, contributions: int, participants: int) -> float | None:
+    """Migrate and seed ``database`` unless it exists; the seconds seeding took, if it ran."""
+    if database.exists():
+        return None
+    flask = [str(ROOT / ".venv" / "bin" / "flask")] if (ROOT / ".venv" / "bin" / "flask").exists() else ["flask"]
+    env = environment(database)
+    print(f"Building {database} ({contributions:,} contributions, {participants:,} people) ...", flush=True)
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    seeded = subprocess.run(
+        [*flask, "bench", "seed", "--contributions", str(contributions), "--participants", str(participants)],
+        cwd=ROOT,
+        env=env,
+    )
+    if seeded.returncode != 0:
+        database.unlink(missing_ok=True)
+        raise SystemExit("Seeding failed.")
+    return time.perf_counter() - start
+
+
+def process_id(database: Path) -> int:
+    with sqlite3.connect(database) as connection:
+        row = connection.execute(
+            "SELECT id FROM processes WHERE title LIKE 'Proceso de referencia%' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    if row is None:
+        raise SystemExit(f"{database} has no benchmark process: remove it and run again.")
+    return row[0]
+
+
+# The child: one figure -------------------------------------------------------------------
+
+
+def child(figure: str, database: Path, process: int, profile: bool) -> dict:
+    """Measure one figure in this process; returns seconds, bytes, peak RSS."""
+    from app import create_app
+    from bench.generate import FACILITATOR_EMAIL, FACILITATOR_PASSWORD
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    client = app.test_client()
+    answer = client.post("/login", data={"email": FACILITATOR_EMAIL, "password": FACILITATOR_PASSWORD})
+    assert answer.status_code in (302, 303), f"login answered {answer.status_code}"
+    url = f"/consultations/processes/{process}{FIGURES[figure][1]}"
+    reset_peak()
+    baseline = peak_rss("VmRSS")
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    if figure.startswith("summary"):
+        seconds = [request(client, url, None, profiler if n == 1 else None)[0] for n in range(4)]
+        result = {"seconds": statistics.median(seconds[1:]), "first": seconds[0], "bytes": 0}
+    else:
+        with tempfile.TemporaryFile() as sink:
+            elapsed, size = request(client, url, sink, profiler)
+        result = {"seconds": elapsed, "bytes": size}
+    if profiler is not None:
+        import io
+        import pstats
+
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+        result["profile"] = out.getvalue()
+    result.update(peak=peak_rss(), baseline=baseline)
+    return result
+
+
+def request(client, url, sink, profiler) -> tuple[float, int]:
+    """Request ``url`` and read its body chunk by chunk (into ``sink``, if given)."""
+    if profiler is not None:
+        profiler.enable()
+    start = time.perf_counter()
+    response = client.get(url, buffered=False)
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    size = 0
+    for chunk in response.iter_encoded():
+        size += len(chunk)
+        if sink is not None:
+            sink.write(chunk)
+    response.close()
+    elapsed = time.perf_counter() - start
+    if profiler is not None:
+        profiler.disable()
+    return elapsed, size
+
+
+# The parent ------------------------------------------------------------------------------
+
+
+def measure(figure: str, database: Path, process: int, profile: bool) -> dict:
+    command = [sys.executable, __file__, "--child", figure, "--database", str(database), "--process", str(process)]
+    if profile:
+        command.append("--profile")
+    done = subprocess.run(command, cwd=ROOT, env=environment(database), capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def table(results: dict, contributions: int, participants: int, seeded: float | None) -> list[str]:
+    lines = [
+        f"{contributions:,} contributions by {participants:,} people, SQLite, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {date.today().isoformat()}",
+        "",
+        "| Figure | Measured | Budget | |",
+        "|---|---|---|---|",
+    ]
+    if seeded is not None:
+        lines.append(f"| Seeding (`flask bench seed`) | {seeded:.0f} s | a few minutes | |")
+    for figure, result in results.items():
+        label, _route, seconds, megabytes = FIGURES[figure]
+        if "error" in result:
+            lines.append(f"| {label} | failed: {result['error']} | ≤ {seconds} s | OVER |")
+            continue
+        ok = result["seconds"] <= seconds
+        measured = f"{result['seconds']:.2f} s"
+        budget = f"≤ {seconds} s"
+        if figure.startswith("summary"):
+            measured += f" (first request {result['first']:.2f} s)"
+        lines.append(f"| {label}: time | {measured} | {budget} | {'OK' if ok else 'OVER'} |")
+        peak = result["peak"] / MB
+        if megabytes is not None:
+            extra = f" ({result['bytes'] / MB:,.0f} MB written; {result['baseline'] / MB:.0f} MB before the request)"
+            verdict = "OK" if peak <= megabytes else "OVER"
+            lines.append(f"| {label}: peak RSS | {peak:.0f} MB{extra} | ≤ {megabytes} MB | {verdict} |")
+        else:
+            lines.append(f"| {label}: peak RSS | {peak:.0f} MB | | |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", type=Path, help="SQLite file to build or reuse.")
+    parser.add_argument("--contributions", type=int, default=1_000_000)
+    parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--only", action="append", choices=sorted(FIGURES), help="Measure only this figure.")
+    parser.add_argument("--profile", action="store_true", help="Print the cProfile of each figure's request.")
+    parser.add_argument("--child", choices=sorted(FIGURES), help=argparse.SUPPRESS)
+    parser.add_argument("--process", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    database = args.database or Path(tempfile.gettempdir()) / (
+        f"cocrea-bench-{args.contributions}-{args.participants}.sqlite3"
+    )
+    database = database.resolve()
+    if args.child:
+        print(json.dumps(child(args.child, database, args.process, args.profile)))
+        return
+    seeded = build(database, args.contributions, args.participants)
+    process = process_id(database)
+    results = {}
+    for figure in args.only or list(FIGURES):
+        print(f"Measuring: {FIGURES[figure][0]} ...", flush=True)
+        results[figure] = measure(figure, database, process, args.profile)
+        if args.profile and "profile" in results[figure]:
+            print(results[figure]["profile"])
+    lines = table(results, args.contributions, args.participants, seeded)
+    print("\n".join(lines))
+    out = ROOT / "bench" / "results" / f"exports-{date.today().isoformat()}.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        "# Exports and summary benchmark\n\n"
+        f"`.venv/bin/python bench/exports.py --contributions {args.contributions} "
+        f"--participants {args.participants}`\n\n" + "\n".join(lines) + "\n"
+    )
+    print(f"\nWritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
