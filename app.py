@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ext.babel.init_app(app, locale_selector=select_locale)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
+    ext.mail.init_app(app)
 
     from accounts import admin_bp
     from accounts import bp as accounts_bp
@@ -135,3 +136,6 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(bench)
 
+    from core.mail import cli as mail_cli
+
+    app.cli.add_command(mail_cli)

@@ -113,6 +113,29 @@ class PasswordChangeForm(Form):
     submit = SubmitField(_l("Change password"))
 
 
+class ForgotPasswordForm(Form):
+    email = _email_field()
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetPasswordForm(Form):
+    password = _password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Set the new password"))
+
+
+class EmailChangeForm(Form):
+    email = EmailField(
+        _l("New email"),
+        validators=[required(), at_most(254), Email(message=_l("Enter a valid email address."))],
+    )
+    password = PasswordField(_l("Your password"), validators=[required(), at_most(PASSWORD_MAX)])
+    submit = SubmitField(_l("Send the confirmation link"))
+
+
 class ProfileForm(Form):
     display_name = RegisterForm.display_name
     municipality = SelectField(_l("Your municipality"), coerce=int_or_none, validators=[Optional()])

@@ -101,6 +101,9 @@ class User(UserMixin, db.Model):
     #: Rotated on password change and deletion, so other sessions end.
     auth_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the person followed the link sent to ``email`` (empty: not confirmed yet;
+    #: they can take part meanwhile and are reminded on their pages).
+    email_confirmed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     #: Blocked by a moderator: the account's content is hidden and it can no longer post.

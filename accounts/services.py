@@ -162,6 +162,11 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email), User.deleted_at.is_(None)))
 
 
+def email_taken(email: str) -> bool:
+    """Whether any account (deleted ones keep no address) has ``email``. Raises nothing."""
+    return db.session.scalar(select(User.id).where(User.email == normalise_email(email))) is not None
+
+
 def register_user(email, display_name, password, municipality_id=None, locale=None) -> User:
     """Create an account and record consent to the current privacy notice.
 

@@ -2,26 +2,29 @@
 requests."""
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from accounts import bp, services
+from accounts import bp, emails, services
 from accounts.choices import municipality_choices
 from accounts.forms import (
     ConsentForm,
     DeleteAccountForm,
+    EmailChangeForm,
+    ForgotPasswordForm,
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
     RegisterForm,
+    ResetPasswordForm,
     StaffRequestForm,
 )
 from accounts.models import StaffRequest
 from core.extensions import account_key, db, limiter
-from core.forms import INVALID
+from core.forms import INVALID, ConfirmForm
 from core.i18n import LANGUAGE_COOKIE
 from core.notifications import Notification, mark_read
 from core.privacy import readable, to_json
@@ -42,6 +45,8 @@ CONSENT_EXEMPT = frozenset(
         "accounts.download_data",
         "accounts.data_page",
         "accounts.delete_account",
+        "accounts.confirm_email",
+        "accounts.confirm_email_change",
     }
 )
 #: The session remembers which notice version the signed-in account consented to, so
@@ -55,6 +60,10 @@ def _limit(name):
 
 def _submitted_email():
     return "login:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _submitted_reset_email():
+    return "reset:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
 def _start_session(user, remember=False):
@@ -142,6 +151,7 @@ def register():
         except services.AccountError as error:
             form.email.errors.append(str(error))
         else:
+            emails.send_confirmation(user)
             _start_session(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
             return redirect(url_for("accounts.profile"))
@@ -367,3 +377,138 @@ def read_all_notifications():
     mark_read(current_user.id)
     flash(_("All notifications are marked as read."), "info")
     return redirect(url_for("accounts.notifications"))
+
+
+def _link_refused(error: emails.LinkError, again_url: str, again_label: str):
+    """The page for a link from a mail that cannot be used (404), with the way to get a
+    new one."""
+    page = render_template(
+        "accounts/link_refused.html", message=str(error), again_url=again_url, again_label=again_label
+    )
+    return _no_store(Response(page, status=404))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_limit("RATELIMIT_PASSWORD_RESET_ADDRESS"), methods=["POST"])
+@limiter.limit(_limit("RATELIMIT_PASSWORD_RESET_EMAIL"), key_func=_submitted_reset_email, methods=["POST"])
+def forgot_password():
+    """Ask for a link to choose a new password. The answer is the same whether or not
+    the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.change_password"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        emails.request_password_reset(form.email.data, services.find_by_email)
+        hours = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
+        sent = _(
+            "If an account uses %(email)s, we have sent a link to it to choose a new password.",
+            email=form.email.data,
+        )
+        flash(
+            sent + " " + ngettext("The link works for %(num)d hour.", "The link works for %(num)d hours.", hours),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    status = INVALID if form.errors else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("RATELIMIT_PASSWORD_ADDRESS"), methods=["POST"])
+def reset_password(token):
+    """Choose a new password through the link sent by mail; it works once. Every session
+    of the account ends."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.change_password"))
+    again = (url_for("accounts.forgot_password"), _("Ask for a new link"))
+    try:
+        emails.user_for_reset(token)
+    except emails.LinkError as error:
+        return _link_refused(error, *again)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        emails.reset_password(token, form.password.data)
+        flash(_("Your password has been changed. You can sign in with it now."), "success")
+        return redirect(url_for("accounts.login"))
+    status = INVALID if form.errors else 200
+    return _no_store(Response(render_template("accounts/reset_password.html", form=form), status=status))
+
+
+@bp.route("/account/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    """Confirm one's address through the link sent by mail (a button: following a link
+    changes nothing, so a mail scanner that opens it does not confirm)."""
+    again = (url_for("accounts.profile"), _("Go to my account"))
+    try:
+        user = emails.user_for_confirmation(token)
+    except emails.LinkError as error:
+        return _link_refused(error, *again)
+    form = ConfirmForm()
+    if user.email_confirmed_at is None and form.validate_on_submit():
+        emails.confirm_email(token)
+        flash(_("Thank you: your e-mail address %(email)s is confirmed.", email=user.email), "success")
+        return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+    page = render_template("accounts/confirm_email.html", form=form, email=user.email, done=user.email_confirmed_at)
+    return _no_store(Response(page))
+
+
+@bp.post("/account/confirm/resend")
+@login_required
+@limiter.limit(_limit("RATELIMIT_CONFIRMATION"), key_func=account_key)
+def resend_confirmation():
+    """Send the confirmation link again; back to the page the person was on."""
+    target = request.form.get("next")
+    if not is_safe_redirect(target):
+        target = url_for("accounts.profile")
+    if current_user.email_confirmed_at is not None:
+        flash(_("Your e-mail address is already confirmed."), "info")
+    else:
+        emails.send_confirmation(current_user._get_current_object())
+        flash(_("We have sent a new link to %(email)s.", email=current_user.email), "success")
+    return redirect(target)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_limit("RATELIMIT_EMAIL_CHANGE"), key_func=account_key, methods=["POST"])
+def change_email():
+    """Ask to change one's address: a link goes to the new one (the change takes effect
+    when it is followed) and the current one is told."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        new_email = services.normalise_email(form.email.data)
+        if not current_user.check_password(form.password.data):
+            form.password.errors.append(_("The password is not correct."))
+        elif new_email == current_user.email:
+            form.email.errors.append(_("This is already your address."))
+        elif services.email_taken(new_email):
+            form.email.errors.append(_("An account with this email already exists."))
+        else:
+            emails.request_email_change(current_user._get_current_object(), new_email)
+            flash(
+                _(
+                    "We have sent a link to %(email)s. Your address changes when you follow it.",
+                    email=new_email,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.profile"))
+    status = INVALID if form.errors else 200
+    return render_template("accounts/change_email.html", form=form), status
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token):
+    """Follow the link sent to the new address: a button makes the change."""
+    again = (url_for("accounts.change_email"), _("Change my e-mail address"))
+    try:
+        user, new_email = emails.pending_change(token)
+    except emails.LinkError as error:
+        return _link_refused(error, *again)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        emails.change_email(token)
+        flash(_("Your e-mail address is now %(email)s.", email=new_email), "success")
+        return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+    page = render_template("accounts/confirm_email_change.html", form=form, email=new_email, old_email=user.email)
+    return _no_store(Response(page))

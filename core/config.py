@@ -7,6 +7,16 @@
 ``COCREA_REDIS_URL``       storage for rate limits; default in-memory
 ``COCREA_DEFAULT_LOCALE``  ``es`` (default) or ``en``
 ``COCREA_TIMEZONE``        default ``America/Santiago``
+``COCREA_BASE_URL``        the site's address for links in mails (``https://...``);
+                           default: the address a request came to
+``COCREA_MAIL_SERVER``     SMTP host; unset: mails are written to ``COCREA_MAIL_DIR``
+``COCREA_MAIL_PORT``       default 25 (587 with STARTTLS, 465 with SSL)
+``COCREA_MAIL_USERNAME``   SMTP login, if the server asks for one
+``COCREA_MAIL_PASSWORD``   its password
+``COCREA_MAIL_USE_TLS``    ``true``: STARTTLS after connecting
+``COCREA_MAIL_USE_SSL``    ``true``: SMTP over TLS from the start
+``COCREA_MAIL_SENDER``     the From address, e.g. ``Cocrea <no-reply@example.org>``
+``COCREA_MAIL_DIR``        where mails go without a server; default ``instance/mail``
 =========================  ==========================================================
 """
 
@@ -24,6 +34,13 @@ class ConfigError(RuntimeError):
 
 def _env(name: str, default=None):
     return os.environ.get(PREFIX + name, default)
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def load_config(app, test_config: dict | None) -> None:
@@ -72,6 +89,30 @@ def load_config(app, test_config: dict | None) -> None:
         RATELIMIT_REGISTER="10 per hour",
         RATELIMIT_PASSWORD_ADDRESS="20 per minute",
         RATELIMIT_PASSWORD_ACCOUNT="5 per minute",
+        RATELIMIT_PASSWORD_RESET_ADDRESS="10 per hour",
+        RATELIMIT_PASSWORD_RESET_EMAIL="3 per hour",
+        RATELIMIT_CONFIRMATION="3 per hour",
+        RATELIMIT_EMAIL_CHANGE="5 per hour",
+        BASE_URL=_env("BASE_URL"),
+        # E-mail (core.mail): SMTP through Flask-Mail when a server is set, else .eml files.
+        MAIL_SERVER=_env("MAIL_SERVER"),
+        MAIL_PORT=int(_env("MAIL_PORT", "25")),
+        MAIL_USERNAME=_env("MAIL_USERNAME"),
+        MAIL_PASSWORD=_env("MAIL_PASSWORD"),
+        MAIL_USE_TLS=_flag("MAIL_USE_TLS"),
+        MAIL_USE_SSL=_flag("MAIL_USE_SSL"),
+        MAIL_DEFAULT_SENDER=_env("MAIL_SENDER", "Cocrea <no-reply@localhost>"),
+        # Flask-Mail suppresses sending under TESTING; core.mail decides instead.
+        MAIL_SUPPRESS_SEND=False,
+        MAIL_FILE_DIR=_env("MAIL_DIR", str(instance / "mail")),
+        MAIL_TIMEOUT=10,
+        MAIL_MAX_ATTEMPTS=8,
+        MAIL_RETRY_SECONDS=60,
+        MAIL_CLAIM_SECONDS=900,
+        MAIL_BATCH=20,
+        # How long the links sent by mail work.
+        PASSWORD_RESET_MAX_AGE=3600,
+        EMAIL_CONFIRMATION_MAX_AGE=7 * 24 * 3600,
     )
     secret = _env("SECRET_KEY")
     if not secret and (instance / SECRET_FILE).is_file():
@@ -88,3 +129,7 @@ def load_config(app, test_config: dict | None) -> None:
         secret = os.urandom(32).hex()
         app.logger.warning("No secret key configured: sessions will not survive a restart.")
     app.config["SECRET_KEY"] = secret
+    if production and not app.config.get("BASE_URL"):
+        app.logger.warning("COCREA_BASE_URL is not set: links in mails use the Host of each request.")
+    if production and not app.config.get("MAIL_SERVER"):
+        app.logger.warning("COCREA_MAIL_SERVER is not set: mails are written to %s.", app.config["MAIL_FILE_DIR"])

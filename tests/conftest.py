@@ -7,9 +7,11 @@ names another (``scripts/with-postgres.sh`` sets it to a throwaway PostgreSQL cl
 """
 
 import os
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -46,7 +48,15 @@ def _database_url(tmp_path_factory) -> str:
 
 def make_app(database_url: str, **overrides):
     """A test application on ``database_url``, with the schema made by the migrations."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        mail_dir = Path(url.database).parent / "mail"
+    else:
+        mail_dir = Path(tempfile.gettempdir()) / f"cocrea-test-mail-{os.getpid()}"
     config = {
+        # Mails without a server are written as .eml files: beside the test database,
+        # never into the repository's instance/.
+        "MAIL_FILE_DIR": str(mail_dir),
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,

@@ -90,6 +90,18 @@ MATRIX = [
     ("POST", "/register", guests(422)),
     ("GET", "/login", guests(200)),
     ("POST", "/login", guests(422)),
+    # Mails: a forgotten password, confirming the address, changing it ({token} is not one).
+    ("GET", "/password/forgot", guests(200)),
+    ("POST", "/password/forgot", guests(422)),
+    ("GET", "/password/reset/{token}", guests(404)),
+    ("POST", "/password/reset/{token}", guests(404)),
+    ("GET", "/account/confirm/{token}", everyone(404)),
+    ("POST", "/account/confirm/{token}", everyone(404)),
+    ("POST", "/account/confirm/resend", signed_in(302)),
+    ("GET", "/account/email", signed_in(200)),
+    ("POST", "/account/email", signed_in(422)),
+    ("GET", "/account/email/confirm/{token}", everyone(404)),
+    ("POST", "/account/email/confirm/{token}", everyone(404)),
     ("POST", "/logout", signed_in(302)),
     ("GET", "/account", signed_in(200)),
     ("POST", "/account", signed_in(422)),
@@ -404,6 +416,18 @@ MATRIX = [
     ("GET", "/consultations/processes/{process}/export/changes.json", only(200, "facilitator", "admin")),
     ("GET", "/consultations/processes/{process}/export/summary.csv?internal=1", only(200, "facilitator", "admin")),
     ("GET", "/consultations/processes/{process}/open-data.zip", everyone(200)),
+    # The methodology report of {process}: public figures for everyone; the exact, internal
+    # ones only for facilitators and administrators (refused to others, not silently public).
+    ("GET", "/consultations/processes/{process}/report", everyone(200)),
+    ("GET", "/consultations/processes/{process}/report?internal=1", only(200, "facilitator", "admin")),
+    ("GET", "/consultations/processes/{process}/report.pdf", everyone(200)),
+    ("GET", "/consultations/processes/{process}/report.pdf?internal=1", only(200, "facilitator", "admin")),
+    # The chart of the summary's breakdown (public figures; internal ones for managers, as on the page).
+    ("GET", "/consultations/processes/{process}/summary/group.svg", everyone(200)),
+    ("GET", "/consultations/processes/{process}/summary/municipality.svg", everyone(200)),
+    ("GET", "/consultations/processes/{process}/summary/profile.svg", everyone(200)),
+    ("GET", "/consultations/processes/{process}/summary/channel.svg", everyone(200)),
+    ("GET", "/consultations/processes/{process}/summary/month.svg", everyone(200)),
     # Notifications: {notification} is the citizen's.
     ("GET", "/notifications", signed_in(200)),
     ("POST", "/notifications/{notification}/read", {**signed_in(404), "citizen": 302}),
@@ -490,6 +514,7 @@ def world(request, app, factory, places, personas):
         "user": personas["citizen"].id,
         "assignment": assignment_id,
         "request": request_id,
+        "token": "not-a-token",
     }
     return personas, ids
 
