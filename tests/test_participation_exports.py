@@ -330,3 +330,24 @@ def test_contribution_rows_read_in_one_pass_match_the_spaces_and_codings(app, ru
             assert row[10] == contribution.body_source
     assert kinds == {"thread", "meeting", "board", "round"}
     assert any(", " in row[7] for row in rows), "some contribution has two themes"
+
+
+def test_cells_people_typed_are_defused_even_where_the_platform_writes_most(app, client, factory, personas):
+    """Columns the platform writes skip the formula check for speed; everything people
+    or administrators typed (texts, titles, municipality names) still gets it."""
+    from core.exports import safe_cell
+
+    process = factory.process(title="Proceso")
+    place = factory.municipality("=Comuna()")
+    forum = factory.forum("citizen", place, process)
+    factory.thread(forum, personas["citizen"].id, title="@Título", text="-Texto {n}")
+    login(client, personas["facilitator"])
+    header, *rows = _csv(client.get(f"/consultations/processes/{process}/export/contributions.csv", headers=EN))
+    assert rows and all(cell == safe_cell(cell) for row in rows for cell in row)
+    row = rows[0]
+    assert row[2] == "'=Comuna()" and row[4] == "'@Título" and row[10] == "'-Texto 1"
+    xlsx = client.get(f"/consultations/processes/{process}/export/contributions.xlsx", headers=EN)
+    with zipfile.ZipFile(io.BytesIO(xlsx.data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "&apos;=Comuna()" in sheet or "'=Comuna()" in sheet
+    assert ">=Comuna()" not in sheet and ">@Título" not in sheet

@@ -20,8 +20,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from accounts.models import Municipality, User
 from consultations.coding.models import Coding, Theme
-from consultations.coding.services import codebook as codebook_of
 from consultations.coding.services import sections_of
+from consultations.reports import services as reports
 from consultations.revisions import services as revisions
 from consultations.rounds.models import Audience, CommentRound
 from consultations.tallies import services as tallies
@@ -487,29 +487,6 @@ def _change_rows(process_id: int, internal: bool, clock):
             ]
 
 
-def theme_counts(process_id: int) -> dict[int, tuple[int, int]]:
-    """``{theme id: (contributions, distinct participants)}`` coded with each theme of the
-    process, and, for a top-level theme, under ``-id`` the same with its sub-themes (two
-    queries)."""
-    e = tallies.contribution_events(process_id).subquery()
-    counts = (func.count(distinct(e.c.contribution_id)), func.count(distinct(e.c.person)))
-    found: dict[int, tuple[int, int]] = {}
-    direct = select(Coding.theme_id, *counts).select_from(Coding).join(e, e.c.contribution_id == Coding.contribution_id)
-    for theme_id, contributions, people in db.session.execute(direct.group_by(Coding.theme_id)):
-        found[theme_id] = (contributions, people)
-    top = func.coalesce(Theme.parent_id, Theme.id)
-    grouped = (
-        select(top, *counts)
-        .select_from(Coding)
-        .join(Theme, Coding.theme_id == Theme.id)
-        .join(e, e.c.contribution_id == Coding.contribution_id)
-        .group_by(top)
-    )
-    for theme_id, contributions, people in db.session.execute(grouped):
-        found[-theme_id] = (contributions, people)
-    return found
-
-
 def codebook(process_id: int, internal: bool = False) -> Table:
     """The codebook with counts: each theme (top-level ones followed by their sub-themes),
     its sections, and the contributions and distinct participants coded with it (for a
@@ -539,26 +516,28 @@ def codebook(process_id: int, internal: bool = False) -> Table:
 
 
 def _codebook_rows(process_id: int, internal: bool):
-    themes = codebook_of(process_id, archived=internal)
-    codes = {t.id: t.code for t in themes}
+    counts = reports.theme_counts(process_id, archived=internal)
+    codes = {t.id: t.code for t in counts}
     sections = sections_of(list(codes))
-    counts = theme_counts(process_id)
+    descriptions = dict(
+        db.session.execute(select(Theme.id, Theme.description_source).where(Theme.id.in_(list(codes)))).tuples().all()
+        if codes
+        else ()
+    )
     active, archived = _("Active"), _("Archived")
-    for theme in themes:
-        contributions, people = counts.get(theme.id, (0, 0))
-        top = theme.parent_id is None or theme.parent_id not in codes
-        total = counts.get(-theme.id, (0, 0)) if top else None
+    for theme in counts:
+        top = theme.level == 1
         yield [
             theme.code,
-            "" if top else codes[theme.parent_id],
+            "" if top else codes.get(theme.parent_id, ""),
             theme.name,
-            theme.description_source,
+            descriptions.get(theme.id, ""),
             ", ".join(sections.get(theme.id, ())),
-            archived if theme.archived_at else active,
-            contributions,
-            _shown(people, internal),
-            total[0] if total else "",
-            _shown(total[1], internal) if total else "",
+            archived if theme.archived else active,
+            theme.contributions,
+            _shown(theme.participants, internal),
+            theme.contributions_with_subthemes if top else "",
+            _shown(theme.participants_with_subthemes, internal) if top else "",
         ]
 
 
