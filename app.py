@@ -1,6 +1,6 @@
 """Application factory. Importing this module does no work; ``create_app`` does."""
 
-from flask import Flask, render_template
+from flask import Flask, has_request_context, render_template
 from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_login import current_user
 
@@ -55,7 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     def inject_globals():
         from core.notifications import unread_count
 
-        unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+        # Mails are rendered outside a request too (a cron command): nobody is signed in.
+        signed_in = has_request_context() and current_user.is_authenticated
+        unread = unread_count(current_user.id) if signed_in else 0
         return {
             "unread_notifications": unread,
             "language_names": LANGUAGE_NAMES,

@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, StopValidation, ValidationError
 
+from accounts.models import NotificationMail
 from core.forms import Form, at_most, int_or_none, required
 from core.i18n import LANGUAGE_NAMES
 from core.roles import GRANTABLE_ROLES
@@ -140,6 +141,12 @@ class ProfileForm(Form):
     display_name = RegisterForm.display_name
     municipality = SelectField(_l("Your municipality"), coerce=int_or_none, validators=[Optional()])
     locale = SelectField(_l("Preferred language"), choices=_language_choices(), validators=[required()])
+    notification_mail = SelectField(
+        _l("Notifications by e-mail"),
+        choices=[SelectChoice(choice.value, choice.label) for choice in NotificationMail],
+        validators=[Optional()],
+        description=_l("Replies, answers about your contributions, invitations and changes to your sessions."),
+    )
     submit = SubmitField(_l("Save profile"))
 
 

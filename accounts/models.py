@@ -24,6 +24,14 @@ class OrganisationKind(LabelledEnum):
     OTHER = "other", _l("Other organisation")
 
 
+class NotificationMail(LabelledEnum):
+    """How often a person is sent their notifications by e-mail."""
+
+    IMMEDIATE = "immediate", _l("Right away, one e-mail for each")
+    DAILY = "daily", _l("Once a day, in one summary e-mail")
+    NEVER = "never", _l("Never: I will look on the site")
+
+
 class Municipality(db.Model):
     """A local government (comuna)."""
 
@@ -109,6 +117,12 @@ class User(UserMixin, db.Model):
     #: Blocked by a moderator: the account's content is hidden and it can no longer post.
     blocked_at: Mapped[datetime | None]
     blocked_reason: Mapped[str] = mapped_column(String(500), default="")
+    #: How notifications reach the person by e-mail (:class:`NotificationMail`).
+    notification_mail: Mapped[str] = mapped_column(
+        String(10), default=NotificationMail.DAILY.value, server_default=NotificationMail.DAILY.value
+    )
+    #: When the last daily summary was made for the person (sent or, with no news, not).
+    last_digest_at: Mapped[datetime | None]
 
     municipality = relationship(Municipality, lazy="joined")
     role_assignments = relationship(

@@ -6,6 +6,7 @@ import json
 import secrets
 
 from flask import current_app, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import user_loaded_from_cookie
 from sqlalchemy import delete, select, update
@@ -14,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from accounts.models import (
     Consent,
     Municipality,
+    NotificationMail,
     Organisation,
     Process,
     RequestStatus,
@@ -26,7 +28,7 @@ from core.audit import ACTION_LABELS, AuditEntry
 from core.extensions import db
 from core.i18n import LANGUAGE_NAMES
 from core.models import Channel, Contribution, utcnow
-from core.notifications import Notification
+from core.notifications import Notification, notify, register_kinds
 from core.privacy import collect_sections, erase_everything, register_labels, register_value_labels
 from core.roles import Role
 from core.security import delete_remember_cookie
@@ -46,6 +48,21 @@ audit.register_actions(
     }
 )
 
+register_kinds(
+    {
+        "staff_request.approved": lambda p: _("You are now a verified official of %(municipality)s.", **p),
+        "staff_request.rejected": lambda p: (
+            _(
+                "Your request to be verified as an official of %(municipality)s was not accepted: %(note)s",
+                **p,
+            )
+            if p.get("note")
+            else _("Your request to be verified as an official of %(municipality)s was not accepted.", **p)
+        ),
+    },
+    group=_l("Your account"),
+)
+
 
 #: The data download's sections and fields (see :mod:`core.privacy`).
 register_labels(
@@ -63,6 +80,7 @@ register_labels(
         "municipality": _l("Municipality"),
         "organisation": _l("Organisation"),
         "preferred_language": _l("Preferred language"),
+        "notification_mail": _l("Notifications by e-mail"),
         "created_at": _l("Created"),
         "last_login_at": _l("Last sign-in"),
         "blocked_at": _l("Blocked since"),
@@ -107,6 +125,7 @@ register_value_labels(
     },
 )
 register_value_labels("preferred_language", LANGUAGE_NAMES)
+register_value_labels("notification_mail", {choice.value: choice.label for choice in NotificationMail})
 register_value_labels("consents.document", {PRIVACY_NOTICE: _l("Privacy notice")})
 register_value_labels("account_history.action", ACTION_LABELS)
 
@@ -340,6 +359,13 @@ def decide_staff_request(actor: User, staff_request: StaffRequest, approve: bool
         municipality=staff_request.municipality.name,
         note=staff_request.decision_note,
     )
+    notify(
+        staff_request.user_id,
+        "staff_request.approved" if approve else "staff_request.rejected",
+        link="/account",
+        municipality=staff_request.municipality.name,
+        note=staff_request.decision_note,
+    )
 
 
 def delete_account(user: User) -> None:
@@ -413,6 +439,7 @@ def export_personal_data(user: User) -> dict:
             "display_name": user.display_name,
             "municipality": user.municipality.name if user.municipality else None,
             "preferred_language": user.locale,
+            "notification_mail": user.notification_mail,
             "created_at": user.created_at,
             "last_login_at": user.last_login_at,
             "blocked_at": user.blocked_at,

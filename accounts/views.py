@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from accounts import bp, emails, services
+from accounts import bp, emails, notification_mails, services
 from accounts.choices import municipality_choices
 from accounts.forms import (
     ConsentForm,
@@ -22,8 +22,8 @@ from accounts.forms import (
     ResetPasswordForm,
     StaffRequestForm,
 )
-from accounts.models import StaffRequest
-from core.extensions import account_key, db, limiter
+from accounts.models import NotificationMail, StaffRequest
+from core.extensions import account_key, csrf, db, limiter
 from core.forms import INVALID, ConfirmForm
 from core.i18n import LANGUAGE_COOKIE
 from core.notifications import Notification, mark_read
@@ -47,6 +47,7 @@ CONSENT_EXEMPT = frozenset(
         "accounts.delete_account",
         "accounts.confirm_email",
         "accounts.confirm_email_change",
+        "accounts.unsubscribe",
     }
 )
 #: The session remembers which notice version the signed-in account consented to, so
@@ -208,6 +209,8 @@ def profile():
         current_user.display_name = form.display_name.data.strip()
         current_user.municipality_id = form.municipality.data
         current_user.locale = form.locale.data
+        if form.notification_mail.data:
+            notification_mails.set_preference(current_user, form.notification_mail.data)
         refresh()  # the confirmation speaks the newly chosen language
         flash(_("Your profile is saved."), "success")
         return _set_language_cookie(redirect(url_for("accounts.profile")), form.locale.data)
@@ -377,6 +380,27 @@ def read_all_notifications():
     mark_read(current_user.id)
     flash(_("All notifications are marked as read."), "info")
     return redirect(url_for("accounts.notifications"))
+
+
+@bp.route("/mail/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the credential; mail programs POST here (RFC 8058)
+def unsubscribe(token):
+    """Stop notification e-mails through the link in every one of them, signed in or not:
+    the page asks (a mail scanner that opens the link changes nothing); a POST, from its
+    button or a mail program's one-click unsubscribe, sets the preference to never."""
+    try:
+        user = notification_mails.user_for_unsubscribe(token)
+    except notification_mails.UnsubscribeError as error:
+        again = (url_for("accounts.profile"), _("Go to my account"))
+        return _link_refused(error, *again)
+    if request.method == "POST":
+        notification_mails.unsubscribe(token)
+        flash(_("You will no longer receive notifications by e-mail."), "success")
+        return redirect(url_for("accounts.unsubscribe", token=token))
+    page = render_template(
+        "accounts/unsubscribe.html", email=user.email, done=user.notification_mail == NotificationMail.NEVER
+    )
+    return _no_store(Response(page))
 
 
 def _link_refused(error: emails.LinkError, again_url: str, again_label: str):

@@ -110,6 +110,8 @@ def load_config(app, test_config: dict | None) -> None:
         MAIL_RETRY_SECONDS=60,
         MAIL_CLAIM_SECONDS=900,
         MAIL_BATCH=20,
+        #: A person gets at most one summary of notifications in this many hours.
+        NOTIFICATION_DIGEST_HOURS=20,
         # How long the links sent by mail work.
         PASSWORD_RESET_MAX_AGE=3600,
         EMAIL_CONFIRMATION_MAX_AGE=7 * 24 * 3600,

@@ -10,7 +10,9 @@ server configured, are written to ``MAIL_FILE_DIR`` (``instance/mail/``) as ``.e
 a developer can open. A failed send is logged, keeps the row queued with its error and is
 retried with exponential backoff (``MAIL_RETRY_SECONDS`` × 2ⁿ) up to ``MAIL_MAX_ATTEMPTS``,
 by the next delivery pass or by ``flask mail send`` (for a cron). Nothing here raises into
-a request.
+a request. A mail the person may stop (a notification) carries an ``unsubscribe_url``,
+sent as ``List-Unsubscribe`` headers (RFC 8058); ``accounts.notification_mails`` adds
+``flask mail digest`` to this command group.
 """
 
 import secrets
@@ -65,23 +67,35 @@ class OutgoingMail(db.Model):
     #: When a delivery pass claimed it (a pass that died leaves it; it is reclaimed later).
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    #: A one-click unsubscribe address (RFC 8058) for mails a person may stop, such as
+    #: notifications; empty for mails about the account itself.
+    unsubscribe_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 _QUEUED_KEY = "_cocrea_mail_queued"
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute address for a link in a mail: ``BASE_URL`` (``COCREA_BASE_URL``) if
-    configured, else the address the request came to. Raises ``RuntimeError`` with
-    neither (outside a request without ``BASE_URL``)."""
-    from flask import url_for
-
+def site_url(path: str) -> str:
+    """An absolute address for ``path`` (a path on this site) in a mail: ``BASE_URL``
+    (``COCREA_BASE_URL``) if configured, else the address the request came to. Raises
+    ``RuntimeError`` with neither (outside a request without ``BASE_URL``)."""
     base = current_app.config.get("BASE_URL")
     if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
+        return base.rstrip("/") + path
     if not has_request_context():
         raise RuntimeError("BASE_URL (COCREA_BASE_URL) is needed to make links outside a request.")
-    return request.host_url.rstrip("/") + url_for(endpoint, **values)
+    return request.host_url.rstrip("/") + path
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute address of ``endpoint`` for a link in a mail (see :func:`site_url`);
+    outside a request too (a cron command), with ``BASE_URL``. Raises ``RuntimeError`` as
+    :func:`site_url`."""
+    from flask import url_for
+
+    if has_request_context():
+        return site_url(url_for(endpoint, **values))
+    return site_url(current_app.url_map.bind("localhost").build(endpoint, values))
 
 
 def render(template: str, subject, locale: str | None, **context) -> tuple[str, str, str]:
@@ -98,13 +112,24 @@ def render(template: str, subject, locale: str | None, **context) -> tuple[str, 
         )
 
 
-def queue(recipient: str, template: str, subject, locale: str | None, **context) -> OutgoingMail:
+def queue(
+    recipient: str, template: str, subject, locale: str | None, unsubscribe_url: str = "", **context
+) -> OutgoingMail:
     """Render a mail for ``recipient`` in ``locale`` and store it in the current
     transaction (flushes). In a request it is delivered once the request commits; outside
-    one, by the next delivery pass or ``flask mail send``. Raises what rendering raises."""
-    subject_text, text, html = render(template, subject, locale, **context)
+    one, by the next delivery pass or ``flask mail send``. With ``unsubscribe_url`` (also
+    passed to the templates), the mail carries ``List-Unsubscribe`` headers for a
+    one-click unsubscribe (RFC 8058) by POST to it. Raises what rendering raises."""
+    subject_text, text, html = render(template, subject, locale, unsubscribe_url=unsubscribe_url, **context)
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    outgoing = OutgoingMail(recipient=recipient, locale=locale, subject=subject_text[:300], text=text, html=html)
+    outgoing = OutgoingMail(
+        recipient=recipient,
+        locale=locale,
+        subject=" ".join(subject_text.split())[:300],
+        text=text,
+        html=html,
+        unsubscribe_url=unsubscribe_url[:500],
+    )
     db.session.add(outgoing)
     db.session.flush()
     if has_request_context():
@@ -119,13 +144,17 @@ def queue(recipient: str, template: str, subject, locale: str | None, **context)
 
 def message_of(outgoing: OutgoingMail) -> Message:
     """The Flask-Mail message of an outbox row. Raises nothing."""
+    headers = {"Auto-Submitted": "auto-generated", "Content-Language": outgoing.locale}
+    if outgoing.unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{outgoing.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return Message(
         subject=outgoing.subject,
         recipients=[outgoing.recipient],
         body=outgoing.text,
         html=outgoing.html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": outgoing.locale},
+        extra_headers=headers,
     )
 
 

@@ -93,3 +93,24 @@ class Contribution(db.Model):
     def html(self):
         """The stored, already sanitized HTML, ready for a template."""
         return stored_html(self.body_html)
+
+
+#: Functions ``(contribution) -> reason or None``, registered by the floors above: why a
+#: contribution is part of a record that must not lose it (the revision record cites it,
+#: say), so a floor below can refuse to delete it without knowing that record.
+_KEEPERS: list = []
+
+
+def register_keeper(keeper) -> None:
+    """Register ``keeper(contribution)``, which returns a translated reason to keep the
+    contribution, or ``None``."""
+    _KEEPERS.append(keeper)
+
+
+def kept_because(contribution: Contribution):
+    """The first reason a registered keeper gives to keep ``contribution``, or ``None``."""
+    for keeper in _KEEPERS:
+        reason = keeper(contribution)
+        if reason:
+            return reason
+    return None

@@ -1,5 +1,10 @@
 """In-app notifications. A notification stores its kind and parameters; the text is
-translated when it is shown, in the reader's language."""
+translated when it is shown, in the reader's language.
+
+Each floor registers how its kinds are worded (and under which heading they are grouped
+in the daily summary e-mail). Whoever sends notifications by e-mail (the accounts floor,
+which knows each person's preference) registers a mailer, called with every new
+notification in the transaction that creates it."""
 
 import json
 from datetime import datetime
@@ -13,11 +18,23 @@ from core.models import utcnow
 #: kind -> a function of the stored parameters returning the translated text; each floor
 #: registers its own (``lambda p: _("%(name)s replied", **p)``, so the text is extracted).
 KINDS: dict = {}
+#: kind -> the heading (a lazy string) it is listed under in the daily summary.
+GROUPS: dict = {}
+#: Functions called with each new :class:`Notification` (added, not yet flushed).
+MAILERS: list = []
 
 
-def register_kinds(kinds: dict) -> None:
-    """Register how each notification kind is worded."""
+def register_kinds(kinds: dict, group=None) -> None:
+    """Register how each notification kind is worded, and the heading (``_l(...)``) the
+    kinds are grouped under in the daily summary e-mail."""
     KINDS.update(kinds)
+    if group is not None:
+        GROUPS.update(dict.fromkeys(kinds, group))
+
+
+def register_mailer(mailer) -> None:
+    """Call ``mailer(notification)`` for every new notification, in its transaction."""
+    MAILERS.append(mailer)
 
 
 class Notification(db.Model):
@@ -46,7 +63,10 @@ def notify(user_id: int | None, kind: str, link: str = "", **params) -> None:
     """Queue a notification for ``user_id`` (nothing for ``None``) in the current transaction."""
     if user_id is None:
         return
-    db.session.add(Notification(user_id=user_id, kind=kind, link=link, params_json=json.dumps(params)))
+    notification = Notification(user_id=user_id, kind=kind, link=link, params_json=json.dumps(params))
+    db.session.add(notification)
+    for mailer in MAILERS:
+        mailer(notification)
 
 
 def unread_count(user_id: int) -> int:

@@ -2,8 +2,10 @@
  *
  * Asks the server every few seconds for what changed after the version this page shows.
  * Changed cards come drawn as HTML and replace, move or join their list; deleted cards
- * go; a change to columns, clusters, the vote or the lock redraws the board's body,
- * keeping what the person was typing and where the focus was. Without this script the
+ * go; a change to columns, clusters, the vote or the lock redraws the board's body.
+ * Either way the person's own state survives: what they typed or chose in any form
+ * (the "said by" of a card being written down included), which menus they opened, and
+ * where the focus was. Without this script the
  * board works the same, by reloading. */
 (function () {
   "use strict";
@@ -23,22 +25,56 @@
     return template.content.firstElementChild;
   }
 
-  function keep() {
-    var values = {};
-    live.querySelectorAll("textarea[id], input[id]:not([type=hidden]), select[id]").forEach(function (el) {
-      values[el.id] = el.value;
+  // What the person has done to the forms and menus under root (a card, or the board's
+  // body): values changed from what the page was drawn with (text, numbers, the "said by"
+  // and "move to" selects, boxes ticked), which menus are open, and where the focus is.
+  // A redraw brings the server's defaults back; restore() then puts the person's state
+  // back on the new elements, found by id.
+  function keep(root) {
+    var state = {};
+    root.querySelectorAll("textarea[id], input[id], select[id], details[id]").forEach(function (el) {
+      if (el.tagName === "DETAILS") {
+        state[el.id] = { open: el.open };
+      } else if (el.tagName === "SELECT") {
+        var changed = Array.prototype.some.call(el.options, function (option) {
+          return option.selected !== option.defaultSelected;
+        });
+        if (changed) {
+          state[el.id] = { value: el.value };
+        }
+      } else if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked !== el.defaultChecked) {
+          state[el.id] = { checked: el.checked };
+        }
+      } else if (el.type !== "hidden" && el.type !== "submit" && el.type !== "button" && el.value !== el.defaultValue) {
+        state[el.id] = { value: el.value };
+      }
     });
     var active = document.activeElement;
-    return { values: values, focus: active && live.contains(active) ? active.id : null };
+    return { state: state, focus: active && active.id && root.contains(active) ? active.id : null };
   }
 
   function restore(kept) {
-    Object.keys(kept.values).forEach(function (id) {
+    Object.keys(kept.state).forEach(function (id) {
       var el = document.getElementById(id);
-      if (el && el.tagName === "TEXTAREA" && kept.values[id]) {
-        el.value = kept.values[id];
-      } else if (el && el.tagName === "INPUT" && el.type === "text" && kept.values[id] !== el.defaultValue) {
-        el.value = kept.values[id];
+      var saved = kept.state[id];
+      if (!el) {
+        return;
+      }
+      if ("open" in saved) {
+        el.open = saved.open;
+      } else if ("checked" in saved) {
+        el.checked = saved.checked;
+      } else if (el.tagName === "SELECT") {
+        // Only a choice the new drawing still offers (a column or attendee may be gone).
+        var offered = Array.prototype.some.call(el.options, function (option) {
+          return option.value === saved.value;
+        });
+        if (offered) {
+          el.value = saved.value;
+        }
+      } else {
+        el.value = saved.value;
       }
     });
     if (kept.focus) {
@@ -75,7 +111,7 @@
     if (!card || !list) {
       return;
     }
-    var focused = old && old.contains(document.activeElement) ? document.activeElement.id : null;
+    var kept = old ? keep(old) : null;
     if (old && old.parentElement === list) {
       old.replaceWith(card);
     } else {
@@ -90,8 +126,8 @@
       });
       list.insertBefore(card, next);
     }
-    if (focused && document.getElementById(focused)) {
-      document.getElementById(focused).focus();
+    if (kept) {
+      restore(kept);
     }
   }
 
@@ -100,7 +136,7 @@
       return;
     }
     if (typeof data.body === "string") {
-      var kept = keep();
+      var kept = keep(live);
       live.innerHTML = data.body;
       restore(kept);
     } else if (data.cards) {

@@ -6,7 +6,10 @@ The database is SQLite in a temporary directory unless ``COCREA_TEST_DATABASE_UR
 names another (``scripts/with-postgres.sh`` sets it to a throwaway PostgreSQL cluster).
 """
 
+import email
+import email.policy
 import os
+import socket
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, make_url, text
 
@@ -537,3 +541,66 @@ def csrf_enabled(application):
         yield
     finally:
         application.config["WTF_CSRF_ENABLED"] = False
+
+
+# E-mail: a real SMTP server on loopback (aiosmtpd) -----------------------------------------
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """What the loopback SMTP server received, parsed."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def only(self, address: str):
+        received = self.to(address)
+        assert len(received) == 1, [m["Subject"] for m in self.messages]
+        return received[0]
+
+
+def text_of(message) -> str:
+    """The plain-text part of a received mail."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message) -> str:
+    """The HTML part of a received mail."""
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+@contextmanager
+def mail_config(app, **values):
+    """Change settings of ``app`` for the block."""
+    saved = {key: app.config.get(key) for key in values}
+    app.config.update(values)
+    try:
+        yield
+    finally:
+        app.config.update(saved)
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1, with the app's mail settings pointing at it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with mail_config(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port):
+            yield inbox
+    finally:
+        controller.stop()

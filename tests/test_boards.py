@@ -24,7 +24,7 @@ from forums.workshops import services as workshops
 from forums.workshops.boards import services as boards
 from forums.workshops.boards.models import Board, BoardColumn, Card, Cluster, Vote
 from forums.workshops.models import Workshop, WorkshopInvitation
-from tests.conftest import Persona
+from tests.conftest import Persona, login
 
 STARTS = datetime(2017, 5, 10, 18, 0)
 
@@ -864,3 +864,219 @@ def test_workshop_times_are_checked(app, wall):
             )
         assert db.session.scalar(select(func.count(Workshop.id))) == 1
         assert db.session.scalar(select(func.count(BoardColumn.id))) == 5
+
+
+# The board page: cards, their menu, dot buttons, confirmation steps (issue 12) -----------
+
+
+def _page(client, board_id, path="") -> str:
+    response = client.get(f"/forums/boards/{board_id}{path}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _card_html(page: str, card_id: int) -> str:
+    """The ``<li>`` of one card on a board page."""
+    start = page.index(f'id="card-{card_id}"')
+    return page[page.rindex("<li", 0, start) : page.index("</li>", start)]
+
+
+def _set_locale(app, persona, locale):
+    with app.app_context():
+        db.session.get(User, persona.id).locale = locale
+        db.session.commit()
+
+
+def test_a_card_written_down_for_someone_shows_as_theirs(app, client, wall):
+    """The facilitator sees the person's name on a card written down for them, never
+    "Yours"; the person with an account sees it as theirs."""
+    with app.app_context():
+        w = wall.load()
+        rosa = sheets.add_walk_in(w.facilitator, w.workshop, "Rosa", "cso", None, True)
+        account = sheets.check_in(w.facilitator, w.workshop, w.outsider, True)
+        for_rosa = boards.add_card(w.facilitator, w.board, None, w.columns[0], "Dicho por Rosa", rosa)
+        for_account = boards.add_card(w.facilitator, w.board, None, w.columns[0], "Dicho en la sala", account)
+        own = boards.add_card(w.facilitator, w.board, None, w.columns[0], "Escrito por la facilitadora")
+        db.session.commit()
+        ids = for_rosa.id, for_account.id, own.id
+        outsider_name = w.outsider.public_name
+        facilitator_name = w.facilitator.public_name
+    _set_locale(app, wall.facilitator, "en")
+    login(client, wall.facilitator)
+    page = _page(client, wall.board_id)
+    feed = "".join(c["html"] for c in client.get(f"/forums/boards/{wall.board_id}/changes?since=0").get_json()["cards"])
+    for html in (page, feed):
+        rosa_card, account_card, own_card = (_card_html(html, card_id) for card_id in ids)
+        assert "Said by: Rosa, in the room" in rosa_card
+        assert f"Said by: {outsider_name}, in the room" in account_card
+        assert f"Said by: {facilitator_name}" in own_card
+        for card in (rosa_card, account_card):
+            assert "Yours" not in card and "mine" not in card.split(">", 1)[0]
+    client.post("/logout")
+    _set_locale(app, wall.outsider, "en")
+    login(client, wall.outsider)
+    page = _page(client, wall.board_id)
+    assert "Yours" in _card_html(page, ids[1]) and "Said by" not in page
+    assert "Yours" not in _card_html(page, ids[0])
+
+
+def test_card_options_sit_in_one_menu_with_text_first(app, client, wall):
+    """Author, edit, delete and move are inside the card's menu, after its text; the move
+    select stays for keyboard users; delete is a link to a confirmation step."""
+    with app.app_context():
+        w = wall.load()
+        card = _card(w, "Mi idea", user=w.facilitator, invitation=w.facilitator_invitation)
+        db.session.commit()
+        card_id = card.id
+    _set_locale(app, wall.facilitator, "en")
+    login(client, wall.facilitator)
+    html = _card_html(_page(client, wall.board_id), card_id)
+    text, menu = html.index("Mi idea"), html.index('<details class="card-menu"')
+    assert text < menu
+    for inside in ("Said by:", "Edit", f'href="/forums/cards/{card_id}/delete"', f'id="move-{card_id}"', "Moderate"):
+        assert html.index(inside) > menu, inside
+    assert f'action="/forums/cards/{card_id}/delete"' not in html
+
+
+def _voting_page(app, client, wall, dots, max_per_card, placed):
+    """The citizen's board page (English) after a round of ``dots`` and ``placed`` dots
+    on the first of three cards."""
+    with app.app_context():
+        w = wall.load()
+        cards = [_card(w, f"Idea {n}", user=w.other, invitation=w.other_invitation) for n in range(3)]
+        boards.open_round(w.board, dots, max_per_card)
+        for card in placed(cards):
+            boards.place_dot(w.participant, w.board, w.invitation, card)
+        db.session.commit()
+        ids = [c.id for c in cards]
+    _set_locale(app, wall.participant, "en")
+    login(client, wall.participant)
+    return _page(client, wall.board_id), ids
+
+
+def _dot_button(card_html: str) -> str:
+    start = card_html.index('action="/forums/cards/')
+    start = card_html.index("<button", start)
+    return card_html[start : card_html.index(">", start)]
+
+
+def test_dot_buttons_disabled_at_a_cards_maximum_with_the_reason(app, client, wall):
+    page, ids = _voting_page(app, client, wall, 3, 1, lambda cards: cards[:1])
+    first, second = _card_html(page, ids[0]), _card_html(page, ids[1])
+    assert "disabled" in _dot_button(first)
+    assert f'aria-describedby="dot-refusal-{ids[0]}"' in _dot_button(first)
+    assert f'id="dot-refusal-{ids[0]}">This card has the 1 dot you may put on one card.<' in first
+    assert "disabled" not in _dot_button(second) and "dot-refusal" not in second
+    assert "You have 2 dots left of your 3." in page
+
+
+def test_dot_buttons_disabled_with_no_dots_left_with_the_reason(app, client, wall):
+    page, ids = _voting_page(app, client, wall, 2, 2, lambda cards: cards[:1] * 2)
+    for card_id in ids:
+        card = _card_html(page, card_id)
+        assert "disabled" in _dot_button(card)
+    assert "This card has the 2 dots you may put on one card." in _card_html(page, ids[0])
+    for card_id in ids[1:]:
+        assert "You have used all your dots: take one back to move it." in _card_html(page, card_id)
+    # Taking a dot back stays possible.
+    assert f'action="/forums/cards/{ids[0]}/unvote"' in page
+    assert "You have 0 dots left of your 2." in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "placed", "expected"),
+    [
+        ("en", 2, "You have 1 dot left of your 3."),
+        ("en", 1, "You have 2 dots left of your 3."),
+        ("es", 2, "Le queda 1 de sus 3 puntos."),
+        ("es", 1, "Le quedan 2 de sus 3 puntos."),
+    ],
+)
+def test_dots_left_reads_in_the_right_plural_form(app, client, wall, locale, placed, expected):
+    page, _ids = _voting_page(app, client, wall, 3, 1, lambda cards: cards[:placed])
+    if locale != "en":
+        _set_locale(app, wall.participant, locale)
+        page = _page(client, wall.board_id)
+    assert expected in page
+
+
+def test_dots_left_uses_ngettext_with_the_dots_left(app, wall, monkeypatch):
+    """The plural form is chosen by the dots left, not the dots per participant."""
+    from forums.workshops.boards import views
+
+    calls = []
+
+    def spy(singular, plural, num, **variables):
+        calls.append((singular, plural, num, variables))
+        return "…"
+
+    monkeypatch.setattr(views, "ngettext", spy)
+    voting = SimpleNamespace(dots_per_participant=3, max_per_card=1)
+    view = views.BoardView(None, False, 1, None, [], [], voting, {7: 1, 8: 1})
+    with app.test_request_context():
+        view.dots_left_text  # noqa: B018
+    assert calls == [
+        ("You have %(num)s dot left of your %(dots)s.", "You have %(num)s dots left of your %(dots)s.", 1, {"dots": 3})
+    ]
+
+
+def test_deleting_a_card_asks_first(app, client, wall):
+    with app.app_context():
+        w = wall.load()
+        card_id = _card(w, "Una idea que sobra").id
+        db.session.commit()
+    _set_locale(app, wall.participant, "en")
+    login(client, wall.participant)
+    page = _page(client, wall.board_id)
+    assert f'href="/forums/cards/{card_id}/delete"' in page
+    confirm = client.get(f"/forums/cards/{card_id}/delete")
+    assert confirm.status_code == 200
+    html = confirm.get_data(as_text=True)
+    assert "Delete this card?" in html and "Una idea que sobra" in html
+    assert f'action="/forums/cards/{card_id}/delete"' in html and "Delete the card" in html
+    assert f'href="/forums/boards/{wall.board_id}#card-{card_id}"' in html  # Cancel
+    with app.app_context():
+        assert db.session.get(Card, card_id).deleted_at is None  # asking deleted nothing
+    response = client.post(f"/forums/cards/{card_id}/delete")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Card, card_id).deleted_at is not None
+    assert client.get(f"/forums/cards/{card_id}/delete").status_code == 404
+
+
+def test_the_delete_step_is_only_for_who_may_delete(app, client, wall):
+    with app.app_context():
+        w = wall.load()
+        card_id = _card(w, "De la participante").id
+        db.session.commit()
+    login(client, wall.other)
+    assert client.get(f"/forums/cards/{card_id}/delete").status_code == 403
+    client.post("/logout")
+    login(client, wall.facilitator)
+    assert client.get(f"/forums/cards/{card_id}/delete").status_code == 200
+    assert client.post(f"/forums/boards/{wall.board_id}/lock").status_code == 302
+    # On a locked board the step refuses with the board's message.
+    assert client.get(f"/forums/cards/{card_id}/delete").status_code == 303
+
+
+def test_locking_a_board_asks_first(app, client, wall):
+    _set_locale(app, wall.facilitator, "en")
+    login(client, wall.facilitator)
+    page = _page(client, wall.board_id)
+    assert f'href="/forums/boards/{wall.board_id}/lock"' in page
+    assert f'action="/forums/boards/{wall.board_id}/lock"' not in page
+    confirm = client.get(f"/forums/boards/{wall.board_id}/lock")
+    assert confirm.status_code == 200
+    html = confirm.get_data(as_text=True)
+    assert "Lock this board?" in html and f'action="/forums/boards/{wall.board_id}/lock"' in html
+    with app.app_context():
+        assert db.session.get(Board, wall.board_id).is_open
+    assert client.post(f"/forums/boards/{wall.board_id}/lock").status_code == 302
+    with app.app_context():
+        assert not db.session.get(Board, wall.board_id).is_open
+    # Locked: the step sends back to the board, which offers to open it again at once.
+    assert client.get(f"/forums/boards/{wall.board_id}/lock").status_code == 302
+    assert f'action="/forums/boards/{wall.board_id}/unlock"' in _page(client, wall.board_id)
+    client.post("/logout")
+    login(client, wall.participant)
+    assert client.get(f"/forums/boards/{wall.board_id}/lock").status_code == 403

@@ -11,83 +11,25 @@ import email
 import email.policy
 import logging
 import re
-import socket
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import pytest
 from aiosmtpd.controller import Controller
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
 from core.extensions import db
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, Inbox, html_of, login, mail_config, text_of
+from tests.conftest import free_port as _free_port
 
 NEW_PASSWORD = "a brand new long password"
 LINK = re.compile(r"https?://\S+")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """What the loopback SMTP server received, parsed."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list:
-        return [m for m in self.messages if m["To"] == address]
-
-    def only(self, address: str):
-        received = self.to(address)
-        assert len(received) == 1, [m["Subject"] for m in self.messages]
-        return received[0]
-
-
-def text_of(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
-
-
-def html_of(message) -> str:
-    return message.get_body(preferencelist=("html",)).get_content()
-
-
 def link_in(message) -> str:
     """The path of the (first) link in the plain-text part."""
     return urlsplit(LINK.search(text_of(message)).group(0)).path
-
-
-@contextmanager
-def mail_config(app, **values):
-    saved = {key: app.config.get(key) for key in values}
-    app.config.update(values)
-    try:
-        yield
-    finally:
-        app.config.update(saved)
-
-
-@pytest.fixture
-def smtp(app):
-    """A real SMTP server on 127.0.0.1, with the app's mail settings pointing at it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        with mail_config(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port):
-            yield inbox
-    finally:
-        controller.stop()
 
 
 def post(client, url, **data):

@@ -155,7 +155,8 @@ def test_sign_in_sheet_walk_ins_consent_and_remarks(app, client, forum, personas
             (False, "cso", False),
         ]
         rosa, pedro = attendees[1].id, attendees[2].id
-        assert db.session.get(Meeting, meeting_id).status == "held"
+        # Entries on the sheet never decide whether the session was held.
+        assert db.session.get(Meeting, meeting_id).status == "scheduled"
     assert (
         client.post(f"{url}/remarks", data={"remark-attendee": str(rosa), "remark-body": "Actas a tiempo"}).status_code
         == 302
@@ -171,9 +172,8 @@ def test_sign_in_sheet_walk_ins_consent_and_remarks(app, client, forum, personas
     assert client.post(f"{url}/remarks", data={"remark-attendee": "", "remark-body": ""}).status_code == 422
     assert client.post(f"{url}/headcount", data={"headcount-headcount": "2"}).status_code == 422, "below the sheet"
     assert client.post(f"{url}/headcount", data={"headcount-headcount": "30"}).status_code == 302
-    assert (
-        client.post(f"{url}/minutes", data={"minutes": "Se acordó **publicar**", "published": "y"}).status_code == 302
-    )
+    minutes = {"minutes": "Se acordó **publicar**", "visibility": "published"}
+    assert client.post(f"{url}/minutes", data=minutes).status_code == 302
     with app.app_context():
         remarks = db.session.scalars(
             select(Contribution).where(Contribution.space_kind == SpaceKind.MEETING).order_by(Contribution.id)
@@ -200,7 +200,7 @@ def test_sign_in_sheet_walk_ins_consent_and_remarks(app, client, forum, personas
 def test_unpublished_minutes_are_for_facilitators(app, client, forum, personas):
     login(client, personas["facilitator"])
     meeting_id = _schedule(client, forum)
-    client.post(f"/forums/sessions/{meeting_id}/minutes", data={"minutes": "Borrador del acta"})
+    client.post(f"/forums/sessions/{meeting_id}/minutes", data={"minutes": "Borrador del acta", "visibility": "draft"})
     assert "Borrador del acta" in client.get(f"/forums/sessions/{meeting_id}").get_data(as_text=True)
     client.post("/logout")
     login(client, personas["citizen"])

@@ -102,6 +102,9 @@ MATRIX = [
     ("POST", "/account/email", signed_in(422)),
     ("GET", "/account/email/confirm/{token}", everyone(404)),
     ("POST", "/account/email/confirm/{token}", everyone(404)),
+    # One-click unsubscribe from notification mails ({token} is not one).
+    ("GET", "/mail/unsubscribe/{token}", everyone(404)),
+    ("POST", "/mail/unsubscribe/{token}", everyone(404)),
     ("POST", "/logout", signed_in(302)),
     ("GET", "/account", signed_in(200)),
     ("POST", "/account", signed_in(422)),
@@ -184,7 +187,16 @@ MATRIX = [
     ("GET", "/forums/sessions/{staff_meeting}", staff_forum(200)),
     ("GET", "/forums/sessions/{meeting}/edit", only(200, "facilitator", "admin")),
     ("POST", "/forums/sessions/{meeting}/edit", only(422, "facilitator", "admin")),
+    ("GET", "/forums/sessions/{meeting}/cancel", only(200, "facilitator", "admin")),
     ("POST", "/forums/sessions/{meeting}/cancel", only(302, "facilitator", "admin")),
+    ("GET", "/forums/sessions/{meeting}/held", only(200, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/held", only(302, "facilitator", "admin")),
+    ("GET", "/forums/sessions/{meeting}/reopen", only(200, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/reopen", only(302, "facilitator", "admin")),
+    ("GET", "/forums/sessions/{meeting}/remarks/{remark}/edit", only(200, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/remarks/{remark}/edit", only(422, "facilitator", "admin")),
+    ("GET", "/forums/sessions/{meeting}/remarks/{remark}/remove", only(200, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/remarks/{remark}/remove", only(302, "facilitator", "admin")),
     ("POST", "/forums/sessions/{meeting}/register", signed_in(302)),
     ("POST", "/forums/sessions/{staff_meeting}/register", {**staff_forum(302), "anonymous": 302}),
     ("POST", "/forums/sessions/{meeting}/unregister", signed_in(302)),
@@ -194,7 +206,7 @@ MATRIX = [
     ("POST", "/forums/sessions/{meeting}/headcount", only(302, "facilitator", "admin")),
     ("POST", "/forums/sessions/{meeting}/remarks", only(422, "facilitator", "admin")),
     ("GET", "/forums/sessions/{meeting}/minutes", only(200, "facilitator", "admin")),
-    ("POST", "/forums/sessions/{meeting}/minutes", only(302, "facilitator", "admin")),
+    ("POST", "/forums/sessions/{meeting}/minutes", only(422, "facilitator", "admin")),
     # Moderation: {contribution} is the citizen's post, {staff_contribution} the official's.
     ("POST", "/forums/contributions/{contribution}/flag", signed_in(302)),
     ("POST", "/forums/contributions/{staff_contribution}/flag", {**staff_forum(302), "anonymous": 302}),
@@ -246,6 +258,7 @@ MATRIX = [
     ("POST", "/forums/boards/{board}/columns/{column}/cards", participants(422)),
     ("GET", "/forums/cards/{card}/edit", only(200, "citizen")),
     ("POST", "/forums/cards/{card}/edit", only(302, "citizen")),
+    ("GET", "/forums/cards/{card}/delete", only(200, "citizen", "facilitator", "admin")),
     ("POST", "/forums/cards/{card}/delete", only(302, "citizen", "facilitator", "admin")),
     # Moving needs a target: facilitators are sent back with the reason.
     ("POST", "/forums/cards/{card}/move", only(303, "facilitator", "admin")),
@@ -264,6 +277,7 @@ MATRIX = [
     # A round is already open (and the dots are missing): refused with the reason.
     ("POST", "/forums/boards/{board}/round", only(303, "facilitator", "admin")),
     ("POST", "/forums/boards/{board}/round/close", only(302, "facilitator", "admin")),
+    ("GET", "/forums/boards/{board}/lock", only(200, "facilitator", "admin")),
     ("POST", "/forums/boards/{board}/lock", only(302, "facilitator", "admin")),
     ("POST", "/forums/boards/{board}/unlock", only(302, "facilitator", "admin")),
     # Consultations: {model} has the published {version} (its section {key}) and the

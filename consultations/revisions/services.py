@@ -20,7 +20,7 @@ from consultations.versions import services as versions
 from consultations.versions.keys import sort_key
 from consultations.versions.models import Version
 from core.extensions import db
-from core.models import Contribution
+from core.models import Contribution, register_keeper
 from core.text import checked_text, render_markdown
 
 SUMMARY_MAX = 300
@@ -220,6 +220,19 @@ def record(version: Version) -> list[Entry]:
         entry.by_municipality[municipality_id] += 1
         entry.total += 1
     return list(entries.values())
+
+
+def _cited_by_a_change(contribution: Contribution):
+    """Why a contribution must be kept: a change of the revision record cites it."""
+    cited = db.session.scalar(
+        select(ChangeContribution.id).where(ChangeContribution.contribution_id == contribution.id).limit(1)
+    )
+    if cited is not None:
+        return _l("A change of the revision record cites it: correct it, or hide it through moderation, instead.")
+    return None
+
+
+register_keeper(_cited_by_a_change)
 
 
 def backing(change_ids):

@@ -49,7 +49,8 @@ register_kinds(
         ),
         "round.reply": lambda p: _("%(name)s replied to your comment in “%(title)s”.", **p),
         "version.superseded": lambda p: _("%(old)s, on which you commented, has been replaced by %(new)s.", **p),
-    }
+    },
+    group=_l("The model and its comment rounds"),
 )
 audit.register_actions(
     {

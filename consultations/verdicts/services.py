@@ -56,7 +56,8 @@ register_kinds(
             "There is an answer about %(num)d of your contributions: see what became of them.",
             p["num"],
         ),
-    }
+    },
+    group=_l("What became of your contributions"),
 )
 audit.register_actions({"verdicts.published": _l("Verdicts published")})
 

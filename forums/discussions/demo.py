@@ -144,6 +144,7 @@ def _hold_session(facilitator, forum, people, attendance, kind, starts_at, rng) 
         consent = rng.random() < 0.7
         label = rng.choice(WALK_IN_LABELS) if consent and kind == ForumKind.CITIZEN else ""
         sheets.add_walk_in(facilitator, meeting, label, profile, forum.municipality_id, consent)
+    meeting_services.mark_held(facilitator, meeting)
     attendees = db.session.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id)).all()
     pool = CITIZEN_REMARKS if kind == ForumKind.CITIZEN else STAFF_REMARKS
     for text in rng.sample(pool, k=3):

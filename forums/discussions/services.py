@@ -30,7 +30,7 @@ from forums.discussions.models import (
     ThreadRead,
 )
 
-register_kinds({"forum.reply": lambda p: _("%(name)s replied to your post in “%(thread)s”.", **p)})
+register_kinds({"forum.reply": lambda p: _("%(name)s replied to your post in “%(thread)s”.", **p)}, group=_l("Forums"))
 
 
 # Who may do what ----------------------------------------------------------------------

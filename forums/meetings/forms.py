@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
     DateTimeLocalField,
     IntegerField,
+    RadioField,
+    SelectChoice,
     StringField,
     SubmitField,
     TextAreaField,
@@ -37,7 +38,21 @@ class MeetingForm(Form):
     submit = SubmitField(_l("Save"))
 
 
+#: Who reads the minutes: the values of :class:`MinutesForm`'s ``visibility``.
+DRAFT = "draft"
+PUBLISHED = "published"
+
+
 class MinutesForm(Form):
     minutes = TextAreaField(_l("Minutes"), validators=[at_most(50_000)], description=BODY_HINT)
-    published = BooleanField(_l("Published: everyone who can see the forum can read them"))
+    #: Chosen before saving, with the current state checked; empty minutes stay unpublished.
+    visibility = RadioField(
+        _l("Who can read them"),
+        choices=[
+            SelectChoice(DRAFT, _l("Draft: only facilitators can read them")),
+            SelectChoice(PUBLISHED, _l("Published: everyone who can see the forum can read them")),
+        ],
+        validators=[InputRequired(message=_l("Choose who can read the minutes."))],
+    )
+    preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Save minutes"))

@@ -97,9 +97,15 @@ class Meeting(db.Model):
             return _l("This session was cancelled.")
         return None
 
-    def mark_held(self) -> None:
-        """The session took place."""
-        self.status = MeetingStatus.HELD.value
+    def on_sheet_entry(self) -> None:
+        """An entry on the sheet changes nothing: whether a session was held (or
+        cancelled) is a facilitator's explicit decision (:func:`forums.meetings.services.mark_held`),
+        so checking people in early never closes registration."""
+
+    @property
+    def has_started(self) -> bool:
+        """Whether the start time has passed."""
+        return self.starts_at <= utcnow()
 
     @property
     def is_full(self) -> bool:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from accounts.models import User
+from core import audit
 from core.extensions import db
 from core.models import Contribution, utcnow
 from core.notifications import notify, register_kinds
@@ -21,6 +22,22 @@ register_kinds(
     {
         "meeting.changed": lambda p: _("The session “%(title)s” you registered for has changed.", **p),
         "meeting.cancelled": lambda p: _("The session “%(title)s” you registered for was cancelled.", **p),
+        "meeting.reopened": lambda p: _(
+            "The session “%(title)s” you registered for is no longer cancelled: it will take place.", **p
+        ),
+        "meeting.promoted": lambda p: _(
+            "A place opened up in the session “%(title)s”: you are now registered (you were on the waiting list).",
+            **p,
+        ),
+    },
+    group=_l("Sessions"),
+)
+
+audit.register_actions(
+    {
+        "meeting.held": _l("Session marked as held"),
+        "meeting.cancelled": _l("Session cancelled"),
+        "meeting.reopened": _l("Session back to scheduled"),
     }
 )
 
@@ -65,13 +82,44 @@ def update(meeting: Meeting, title, starts_at, ends_at, place, online_url, capac
         _admit_from_waiting_list(meeting)
 
 
-def cancel(meeting: Meeting) -> None:
-    """Cancel a meeting and tell those registered. Raises :class:`ForumError` if it was
-    already held."""
+def cancel(actor: User, meeting: Meeting) -> None:
+    """Cancel a scheduled meeting and tell those registered (audited); registrations are
+    kept, so :func:`reopen` gives everyone their place back. Raises :class:`ForumError` if
+    it is not scheduled (a held session is first put back to scheduled)."""
     if meeting.status == MeetingStatus.HELD.value:
         raise ForumError(_l("A session that was held cannot be cancelled."))
+    if meeting.status != MeetingStatus.SCHEDULED.value:
+        raise ForumError(_l("This session is already cancelled."))
     meeting.status = MeetingStatus.CANCELLED.value
+    audit.record("meeting.cancelled", actor=actor, meeting=meeting.id, title=meeting.title)
     notify_registrants(meeting, "meeting.cancelled")
+    db.session.flush()
+
+
+def mark_held(actor: User, meeting: Meeting) -> None:
+    """Record that a scheduled meeting took place (audited); registration closes. Raises
+    :class:`ForumError` before its start, or if it is not scheduled."""
+    if meeting.status != MeetingStatus.SCHEDULED.value:
+        raise ForumError(_l("Only a scheduled session can be marked as held."))
+    if not meeting.has_started:
+        raise ForumError(_l("A session cannot be marked as held before it starts."))
+    meeting.status = MeetingStatus.HELD.value
+    audit.record("meeting.held", actor=actor, meeting=meeting.id, title=meeting.title)
+    db.session.flush()
+
+
+def reopen(actor: User, meeting: Meeting) -> None:
+    """Undo "held" or "cancelled": the meeting is scheduled again and registration opens
+    (audited). Those registered are told when a cancelled meeting is back. Raises
+    :class:`ForumError` if it is already scheduled."""
+    if meeting.status == MeetingStatus.SCHEDULED.value:
+        raise ForumError(_l("This session is already scheduled."))
+    was = meeting.status
+    meeting.status = MeetingStatus.SCHEDULED.value
+    audit.record("meeting.reopened", actor=actor, meeting=meeting.id, title=meeting.title, was=was)
+    if was == MeetingStatus.CANCELLED.value:
+        notify_registrants(meeting, "meeting.reopened")
+    db.session.flush()
 
 
 def meeting_path(meeting_id: int) -> str:
@@ -175,6 +223,7 @@ def _admit_from_waiting_list(meeting: Meeting) -> MeetingRegistration | None:
         waiting.updated_at = utcnow()
         meeting.registered_count += 1
         admitted = waiting
+        notify(waiting.user_id, "meeting.promoted", link=meeting_path(meeting.id), title=meeting.title)
         db.session.flush()
     return admitted
 
@@ -213,8 +262,10 @@ def recent_remarks(forum: Forum, limit: int = 5) -> list[tuple]:
     ).all()
 
 
-def save_minutes(meeting: Meeting, text: str, published: bool) -> None:
-    """Keep the minutes (acta) and whether they are public."""
+def save_minutes(meeting: Meeting, text: str, published: bool) -> bool:
+    """Keep the minutes (acta) and whether they are public; empty minutes are never
+    published. Returns whether they are public now."""
     meeting.minutes_source = text or ""
     meeting.minutes_html = render_markdown(text or "")
     meeting.minutes_published = bool(published) and bool(meeting.minutes_source.strip())
+    return meeting.minutes_published

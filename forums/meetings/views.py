@@ -2,6 +2,7 @@
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from flask_login import current_user, login_required
 
@@ -9,12 +10,14 @@ from core.extensions import db
 from core.forms import INVALID, ConfirmForm
 from core.permissions import is_manager, managers_only
 from core.spaces import SpaceKind
+from core.text import render_markdown, stored_html
 from core.urls import page_arg
 from forums import bp
 from forums.common import ForumError, local_time
+from forums.discussions import services as discussions
 from forums.discussions.helpers import forum_or_404
 from forums.meetings import services as meetings
-from forums.meetings.forms import MeetingForm, MinutesForm
+from forums.meetings.forms import DRAFT, PUBLISHED, MeetingForm, MinutesForm
 from forums.meetings.models import Meeting, MeetingStatus, RegistrationStatus
 from forums.sheets import services as sheets
 from forums.sheets.services import SheetPages, register_gathering
@@ -87,20 +90,82 @@ def edit_meeting(meeting_id):
     return render_template("forums/meeting_form.html", form=form, forum=forum, meeting=meeting), status
 
 
-@bp.post("/sessions/<int:meeting_id>/cancel")
+#: The status changes a facilitator makes, each after a confirmation step:
+#: endpoint -> (service, the question, the explanation, the button, the message after).
+STATUS_CHANGES = {
+    "cancel_meeting": (
+        meetings.cancel,
+        _l("Cancel this session?"),
+        _l(
+            "Registration closes and everyone registered or on the waiting list is told. "
+            "Their registrations are kept: you can undo this."
+        ),
+        _l("Cancel the session"),
+        _l("Session cancelled."),
+    ),
+    "mark_meeting_held": (
+        meetings.mark_held,
+        _l("Mark this session as held?"),
+        _l("Registration closes. You can undo this."),
+        _l("Mark as held"),
+        _l("The session is marked as held."),
+    ),
+    "reopen_meeting": (
+        meetings.reopen,
+        _l("Put this session back to scheduled?"),
+        _l("Registration opens again. If it was cancelled, everyone registered is told it will take place."),
+        _l("Back to scheduled"),
+        _l("The session is scheduled again."),
+    ),
+}
+
+
+def _change_status(endpoint: str, meeting_id: int):
+    """A status change: a confirmation page (GET), then the change (POST)."""
+    meeting, forum, _member = meeting_or_404(meeting_id)
+    change, question, explanation, button, done = STATUS_CHANGES[endpoint]
+    form = ConfirmForm()
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)
+        try:
+            change(current_user, meeting)
+        except ForumError as error:
+            flash(str(error), "error")
+        else:
+            flash(str(done), "success")
+        return redirect(url_for("forums.meeting", meeting_id=meeting.id))
+    return render_template(
+        "forums/meetings/confirm.html",
+        meeting=meeting,
+        forum=forum,
+        form=form,
+        question=question,
+        explanation=explanation,
+        button=button,
+        action=url_for(f"forums.{endpoint}", meeting_id=meeting.id),
+    )
+
+
+@bp.route("/sessions/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @managers_only
 def cancel_meeting(meeting_id):
-    """Cancel a session."""
-    meeting, _forum, _member = meeting_or_404(meeting_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        meetings.cancel(meeting)
-    except ForumError as error:
-        flash(str(error), "error")
-    else:
-        flash(_("Session cancelled."), "info")
-    return redirect(url_for("forums.meeting", meeting_id=meeting.id))
+    """Cancel a session, after a confirmation step (registrants are told)."""
+    return _change_status("cancel_meeting", meeting_id)
+
+
+@bp.route("/sessions/<int:meeting_id>/held", methods=["GET", "POST"])
+@managers_only
+def mark_meeting_held(meeting_id):
+    """Mark a session that has started as held, after a confirmation step."""
+    return _change_status("mark_meeting_held", meeting_id)
+
+
+@bp.route("/sessions/<int:meeting_id>/reopen", methods=["GET", "POST"])
+@managers_only
+def reopen_meeting(meeting_id):
+    """Undo "held" or "cancelled", after a confirmation step."""
+    return _change_status("reopen_meeting", meeting_id)
 
 
 @bp.get("/sessions/<int:meeting_id>")
@@ -116,17 +181,24 @@ def meeting(meeting_id):
         per_page=current_app.config["POSTS_PER_PAGE"],
         error_out=False,
     )
-    by_id = {a.id: a for a in attendees}
+    # Names only of those who agreed, unless the viewer runs the sheet; everyone else
+    # is "Unnamed attendee N", N their place on the sheet, as on the sheet itself.
+    labels = sheets.attendee_labels(attendees, (lambda a: True) if manager else (lambda a: a.consent))
+    named = [a for a in attendees if a.full_name and (manager or a.consent)]
+    scheduled = meeting.status == MeetingStatus.SCHEDULED.value
     return render_template(
         "forums/meeting.html",
         meeting=meeting,
         forum=forum,
         registration=registration,
-        can_register=bool(member or manager) and meeting.status == MeetingStatus.SCHEDULED.value,
+        can_register=bool(member or manager) and scheduled,
+        can_join=scheduled and discussions.can_join(current_user, forum, member),
         can_manage=manager,
         attendance=sheets.attendance(meeting),
-        attendees=attendees if manager else [a for a in attendees if a.consent],
-        attendee_by_id=by_id,
+        attendees=attendees,
+        named_attendees=named,
+        unnamed_count=len(attendees) - len(named),
+        labels=labels,
         remarks=remarks,
         confirm=ConfirmForm(),
     )
@@ -194,6 +266,8 @@ register_gathering(
         headcount="headcount",
         remark="add_remark",
         remark_space=SpaceKind.MEETING.value,
+        edit_remark="edit_remark",
+        remove_remark="remove_remark",
         load=lambda meeting_id: meeting_or_404(meeting_id)[0],
         context=_sheet_context,
         template="forums/meetings/sheet.html",
@@ -204,12 +278,22 @@ register_gathering(
 @bp.route("/sessions/<int:meeting_id>/minutes", methods=["GET", "POST"])
 @managers_only
 def minutes(meeting_id):
-    """Write the minutes (acta) and publish them."""
+    """Write the minutes (acta), choose whether they are public, preview them."""
     meeting, forum, _member = meeting_or_404(meeting_id)
-    form = MinutesForm(minutes=meeting.minutes_source, published=meeting.minutes_published)
+    form = MinutesForm(minutes=meeting.minutes_source, visibility=PUBLISHED if meeting.minutes_published else DRAFT)
+    preview = None
     if form.validate_on_submit():
-        meetings.save_minutes(meeting, form.minutes.data, form.published.data)
-        flash(_("Minutes saved."), "success")
-        return redirect(url_for("forums.meeting", meeting_id=meeting.id))
+        if form.preview.data:
+            # Drawn again with the rendered text, nothing saved.
+            preview = stored_html(render_markdown(form.minutes.data or ""))
+        else:
+            public = meetings.save_minutes(meeting, form.minutes.data, form.visibility.data == PUBLISHED)
+            if public:
+                flash(_("Minutes saved and published: everyone who can see the forum can read them."), "success")
+            elif form.visibility.data == PUBLISHED:
+                flash(_("Minutes saved. They are empty, so nothing is published."), "info")
+            else:
+                flash(_("Minutes saved as a draft: only facilitators can read them."), "success")
+            return redirect(url_for("forums.meeting", meeting_id=meeting.id))
     status = INVALID if form.errors else 200
-    return render_template("forums/minutes.html", form=form, meeting=meeting, forum=forum), status
+    return render_template("forums/minutes.html", form=form, meeting=meeting, forum=forum, preview=preview), status

@@ -31,7 +31,8 @@ register_kinds(
     {
         "moderation.hidden": lambda p: _("A moderator hid your contribution in “%(place)s”: %(reason)s", **p),
         "moderation.restored": lambda p: _("A moderator restored your contribution in “%(place)s”.", **p),
-    }
+    },
+    group=_l("Moderation"),
 )
 
 

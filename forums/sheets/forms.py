@@ -44,3 +44,7 @@ class RemarkForm(Form):
         validators=[DataRequired(message=_l("This field is required.")), at_most(BODY_MAX)],
     )
     submit = SubmitField(_l("Write down"))
+
+
+class RemarkEditForm(RemarkForm):
+    submit = SubmitField(_l("Save changes"))

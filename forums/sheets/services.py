@@ -14,10 +14,12 @@ from typing import ClassVar, Protocol
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from accounts.models import User
+from core import audit
 from core.extensions import db
-from core.models import Channel, Contribution
+from core.models import Channel, Contribution, kept_because, utcnow
 from core.roles import Role
 from core.text import checked_text
 from forums.common import BODY_MAX, ForumError
@@ -43,8 +45,9 @@ class Gathering(Protocol):
     def sheet_refusal(self):
         """Why the sheet takes no entries now (a translated message), or ``None``."""
 
-    def mark_held(self) -> None:
-        """Record that the gathering took place (its first entry on the sheet)."""
+    def on_sheet_entry(self) -> None:
+        """What an entry on the sheet says about the gathering (a workshop is then held;
+        a session's status is left to its facilitators)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class SheetPages:
     remark_space: str | None = None
     #: ``(actor, gathering, user)``, run after an account is checked in.
     after_check_in: Callable | None = None
+    #: Endpoint names of correcting and removing a remark (with ``remark``).
+    edit_remark: str | None = None
+    remove_remark: str | None = None
 
 
 GATHERINGS: list[SheetPages] = []
@@ -92,7 +98,7 @@ def _open(gathering: Gathering) -> None:
     refusal = gathering.sheet_refusal()
     if refusal:
         raise ForumError(refusal)
-    gathering.mark_held()
+    gathering.on_sheet_entry()
 
 
 def profile_of(user: User) -> Profile:
@@ -201,10 +207,19 @@ def attendee_choices(attendees: list[Attendee], blank_label) -> list[tuple]:
     return [("", blank_label)] + [(a.id, attendee_label(a, number)) for number, a in enumerate(attendees, start=1)]
 
 
-def attendee_label(attendee: Attendee, number: int) -> str:
-    """An attendee's name, or "Attendee N" (N their place on the sheet) for a walk-in
-    who gave none."""
-    return attendee.full_name or _("Attendee %(number)s", number=number)
+def attendee_label(attendee: Attendee, number: int, named: bool = True) -> str:
+    """An attendee's name or, for a walk-in who gave none (or, with ``named`` false,
+    for anyone), "Unnamed attendee N", N their place on the sheet. The sheet's table,
+    its "said by" choices and the session page all use it."""
+    if named and attendee.full_name:
+        return attendee.full_name
+    return _("Unnamed attendee %(number)s", number=number)
+
+
+def attendee_labels(attendees: list[Attendee], named: Callable[[Attendee], bool] = lambda a: True) -> dict:
+    """``{attendee id: label}`` for a sheet in arrival order (see :func:`attendee_label`);
+    ``named(attendee)`` says whether this viewer may see the attendee's name."""
+    return {a.id: attendee_label(a, number, named(a)) for number, a in enumerate(attendees, start=1)}
 
 
 def add_remark(actor: User, gathering: Gathering, space_kind: str, attendee_id: int | None, text: str):
@@ -228,3 +243,89 @@ def add_remark(actor: User, gathering: Gathering, space_kind: str, attendee_id: 
     db.session.add(remark)
     db.session.flush()
     return remark
+
+
+# Remarks on the sheet: seen, corrected, removed -----------------------------------------
+
+audit.register_actions(
+    {
+        "sheet.remark_corrected": _l("Remark on a sign-in sheet corrected"),
+        "sheet.remark_removed": _l("Remark removed from a sign-in sheet"),
+    }
+)
+
+
+def remarks_of(gathering: Gathering, space_kind: str) -> list[Contribution]:
+    """The remarks written down at ``gathering``, in the order they were written."""
+    return db.session.scalars(
+        select(Contribution)
+        .where(Contribution.space_kind == space_kind, Contribution.space_id == gathering.id)
+        .order_by(Contribution.created_at, Contribution.id)
+        .options(joinedload(Contribution.author))
+    ).all()
+
+
+def remark_of(gathering: Gathering, space_kind: str, remark_id: int) -> Contribution | None:
+    """The remark ``remark_id`` written down at ``gathering``, or ``None``."""
+    remark = db.session.get(Contribution, remark_id)
+    if remark is None or remark.space_kind != space_kind or remark.space_id != gathering.id:
+        return None
+    return remark
+
+
+def correct_remark(actor: User, gathering: Gathering, remark: Contribution, attendee_id: int | None, text: str) -> bool:
+    """Correct what a remark says and who said it; the earlier text and speaker stay in
+    the audit log. Returns whether anything changed. Raises :class:`ForumError` for an
+    empty or too long text or someone not on the sheet."""
+    text = checked_text(text, BODY_MAX, ForumError)
+    attendee = attendee_on_sheet(gathering, attendee_id)
+    new_attendee_id = attendee.id if attendee else None
+    if text == remark.body_source and new_attendee_id == remark.attendee_id:
+        return False
+    audit.record(
+        "sheet.remark_corrected",
+        actor=actor,
+        target_user_id=remark.author_id,
+        contribution=remark.id,
+        previous=remark.body_source,
+        previous_attendee=remark.attendee_id,
+        attendee=new_attendee_id,
+    )
+    if text != remark.body_source:
+        remark.set_body(text)
+    remark.attendee_id = new_attendee_id
+    remark.author_id = attendee.user_id if attendee else None
+    remark.updated_at = utcnow()
+    db.session.flush()
+    return True
+
+
+def removal_refusal(remark: Contribution):
+    """Why a remark cannot be removed (a translated message), or ``None``: one whose
+    verdict is published, or that a record of a floor above keeps (the revision record
+    cites it: :func:`core.models.kept_because`), is part of the public record; it can be
+    corrected, or hidden by moderation, instead."""
+    if remark.verdict_status:
+        return _l("Its verdict is published: correct the remark instead, or hide it through moderation.")
+    return kept_because(remark)
+
+
+def remove_remark(actor: User, gathering: Gathering, remark: Contribution) -> None:
+    """Take a remark off the sheet: the contribution is deleted (with its codings), so
+    it no longer counts in summaries or exports, as a deleted card's does not; its text
+    and speaker stay in the audit log. Raises :class:`ForumError` when
+    :func:`removal_refusal` says why not."""
+    refusal = removal_refusal(remark)
+    if refusal:
+        raise ForumError(refusal)
+    audit.record(
+        "sheet.remark_removed",
+        actor=actor,
+        target_user_id=remark.author_id,
+        contribution=remark.id,
+        previous=remark.body_source,
+        previous_attendee=remark.attendee_id,
+        **{gathering.SHEET_KEY: gathering.id},
+    )
+    db.session.delete(remark)
+    db.session.flush()

@@ -10,19 +10,19 @@ Facilitators and administrators only.
 
 from functools import partial
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from accounts.choices import municipality_choices
 from accounts.models import User
 from core.extensions import db
-from core.forms import INVALID
+from core.forms import INVALID, ConfirmForm
 from core.permissions import managers_only
 from forums import bp
 from forums.common import ForumError
 from forums.sheets import services as sheets
-from forums.sheets.forms import CheckInForm, HeadcountForm, RemarkForm, WalkInForm
+from forums.sheets.forms import CheckInForm, HeadcountForm, RemarkEditForm, RemarkForm, WalkInForm
 from forums.sheets.services import SheetPages
 
 
@@ -34,9 +34,9 @@ def _walk_in_form(gathering) -> WalkInForm:
     return form
 
 
-def _remark_form(attendees) -> RemarkForm:
-    form = RemarkForm(prefix="remark")
-    form.attendee.choices = sheets.attendee_choices(attendees, _("Unnamed attendee"))
+def _remark_form(attendees, form_class=RemarkForm, **data) -> RemarkForm:
+    form = form_class(prefix="remark", **data)
+    form.attendee.choices = sheets.attendee_choices(attendees, _("Someone in the room (not on the sheet)"))
     return form
 
 
@@ -56,6 +56,8 @@ def render_sheet(pages: SheetPages, gathering, status=200, attendees=None, walk_
             pages=pages,
             key=key,
             attendees=attendees,
+            labels=sheets.attendee_labels(attendees),
+            remarks=sheets.remarks_of(gathering, pages.remark_space) if pages.remark else [],
             checked_in={a.user_id for a in attendees if a.user_id},
             attendance=sheets.attendance(gathering),
             walk_in_form=walk_in or _walk_in_form(gathering),
@@ -145,6 +147,71 @@ def _remark(pages: SheetPages, **ids):
     return render_sheet(pages, gathering, INVALID, attendees=attendees, remark=remark)
 
 
+def _remark_or_404(pages: SheetPages, ids: dict, remark_id: int):
+    gathering = pages.load(ids[pages.id_name])
+    remark = sheets.remark_of(gathering, pages.remark_space, remark_id)
+    if remark is None:
+        abort(404)
+    return gathering, remark
+
+
+def _edit_remark(pages: SheetPages, remark_id, **ids):
+    """Correct a remark written down on the sheet: what was said and who said it."""
+    gathering, remark = _remark_or_404(pages, ids, remark_id)
+    attendees = sheets.sheet_attendees(gathering)
+    # What is stored fills the form only when it is first shown: a post says it all.
+    current = {} if request.method == "POST" else {"attendee": remark.attendee_id, "body": remark.body_source}
+    form = _remark_form(attendees, RemarkEditForm, **current)
+    if form.validate_on_submit():
+        try:
+            changed = sheets.correct_remark(current_user, gathering, remark, form.attendee.data, form.body.data)
+        except ForumError as error:
+            form.body.errors.append(str(error))
+        else:
+            flash(_("Remark corrected.") if changed else _("Nothing to change."), "success" if changed else "info")
+            return redirect(f"{_sheet_url(pages, gathering)}#remark-{remark.id}")
+    status = INVALID if form.errors else 200
+    return render_template(
+        "forums/sheets/remark_edit.html",
+        gathering=gathering,
+        pages=pages,
+        key={pages.id_name: gathering.id},
+        remark=remark,
+        form=form,
+        sheet_url=_sheet_url(pages, gathering),
+        **pages.context(gathering),
+    ), status
+
+
+def _remove_remark(pages: SheetPages, remark_id, **ids):
+    """Take a remark off the sheet, after a confirmation step."""
+    gathering, remark = _remark_or_404(pages, ids, remark_id)
+    attendees = sheets.sheet_attendees(gathering)
+    form = ConfirmForm()
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)
+        try:
+            sheets.remove_remark(current_user, gathering, remark)
+        except ForumError as error:
+            flash(str(error), "error")
+            return redirect(f"{_sheet_url(pages, gathering)}#remark-{remark.id}")
+        flash(_("Remark removed from the sign-in sheet."), "success")
+        return redirect(f"{_sheet_url(pages, gathering)}#remarks-heading")
+    return render_template(
+        "forums/sheets/remark_remove.html",
+        gathering=gathering,
+        pages=pages,
+        key={pages.id_name: gathering.id},
+        remark=remark,
+        said_by=sheets.attendee_labels(attendees).get(remark.attendee_id),
+        refusal=sheets.removal_refusal(remark),
+        form=form,
+        sheet_url=_sheet_url(pages, gathering),
+        **pages.context(gathering),
+    )
+
+
 def _route(state, pages: SheetPages, rule: str, endpoint: str, handler, methods):
     view = managers_only(partial(handler, pages))
     view.__name__ = view.__qualname__ = endpoint
@@ -162,3 +229,9 @@ def _add_sheet_routes(state) -> None:
         _route(state, pages, "/headcount", pages.headcount, _headcount, ["POST"])
         if pages.remark:
             _route(state, pages, "/remarks", pages.remark, _remark, ["POST"])
+        if pages.remark and pages.edit_remark:
+            rule = "/remarks/<int:remark_id>/edit"
+            _route(state, pages, rule, pages.edit_remark, _edit_remark, ["GET", "POST"])
+        if pages.remark and pages.remove_remark:
+            rule = "/remarks/<int:remark_id>/remove"
+            _route(state, pages, rule, pages.remove_remark, _remove_remark, ["GET", "POST"])

@@ -90,6 +90,10 @@ class Workshop(db.Model):
         """The workshop took place."""
         self.status = WorkshopStatus.HELD.value
 
+    def on_sheet_entry(self) -> None:
+        """A workshop is held from its first entry on the sign-in sheet."""
+        self.mark_held()
+
     @property
     def is_expert(self) -> bool:
         """Expert workshops record presentations."""

@@ -17,7 +17,8 @@ from forums.workshops.models import InvitationRole, Presentation, Workshop, Work
 register_kinds(
     {
         "workshop.invited": lambda p: _("You are invited to the workshop “%(title)s”.", **p),
-    }
+    },
+    group=_l("Workshops"),
 )
 
 

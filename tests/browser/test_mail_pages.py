@@ -108,3 +108,28 @@ def test_confirmation_reminder_and_change_of_address(site, live_server):
     site.click(site.button(LANG, "Use the new address"))
     expect(site.flash()).to_contain_text(new_address)
     expect(site.page.locator("main")).to_contain_text(new_address)
+
+
+def test_notification_mail_preference_and_unsubscribe(site, live_server):
+    from accounts.models import User
+    from accounts.notification_mails import unsubscribe_token
+    from core.extensions import db
+
+    account = site.register(LANG)
+    site.field(LANG, "Notifications by e-mail").select_option(label=t(LANG, "Right away, one e-mail for each"))
+    site.click(site.button(LANG, "Save profile"))
+    expect(site.flash()).to_contain_text(t(LANG, "Your profile is saved."))
+    site.logout(LANG)
+
+    # The link of every notification mail, opened signed out: a page asks first.
+    with live_server.app.app_context():
+        user_id = db.session.scalar(db.select(User.id).where(User.email == account.email))
+        token = unsubscribe_token(user_id)
+    site.visit(f"/mail/unsubscribe/{token}")
+    expect(site.page.locator("main")).to_contain_text(account.email)
+    site.click(site.button(LANG, "Stop notification e-mails"))
+    expect(site.flash()).to_contain_text(t(LANG, "You will no longer receive notifications by e-mail."))
+    expect(site.link(LANG, "Go to my account")).to_be_visible()
+
+    site.visit(f"/mail/unsubscribe/{token[:-2]}xx", status=404)
+    expect(site.page.locator("h1")).to_have_text(t(LANG, "This link cannot be used"))

@@ -151,6 +151,7 @@ def test_reported_card_is_hidden_for_everyone_but_its_author(site, open_site):
 
     # It hides the card from the board, with a reason.
     card = card_of(facilitator, card_id)
+    card.locator("details.card-menu > summary").click()  # moderation sits in the card's menu
     box = card.locator("details.flag-box")
     box.locator("summary", has_text=say("Moderate")).click()
     expect(box).to_have_attribute("open", "")
@@ -202,6 +203,7 @@ def test_reported_card_is_hidden_for_everyone_but_its_author(site, open_site):
         person.page.set_viewport_size(SMALL)
     visitor.visit(board)
     facilitator.visit(f"{board}#{card_id}")
+    card.locator("details.card-menu > summary").click()
     card.locator("details.flag-box summary").click()
     for person in (author, visitor, facilitator):
         assert_fits(person)

@@ -111,6 +111,39 @@ SESSIONS_SPANISH = {
     "Thank you. Moderators will look at it.": "Gracias. El equipo de moderación lo revisará.",
     "The session is full: you are on the waiting list.": "La sesión está llena: quedó en la lista de espera.",
     "Unnamed attendee": "Asistente sin nombre",
+    "Unnamed attendee %(number)s": "Asistente sin nombre %(number)s",
+    "%(num)d attendee is not named.": "%(num)d asistente no figura con su nombre.",
+    "Back to scheduled": "Volver a programada",
+    "Mark as held": "Marcar como realizada",
+    "Mark this session as held?": "¿Marcar esta sesión como realizada?",
+    "The session is marked as held.": "La sesión quedó marcada como realizada.",
+    "remark %(number)s": "intervención %(number)s",
+    "Back to the sign-in sheet": "Volver a la lista de asistencia",
+    "Cancel the session": "Cancelar la sesión",
+    "Cancel this session": "Cancelar esta sesión",
+    "Cancel this session?": "¿Cancelar esta sesión?",
+    "Cancelled": "Cancelada",
+    "Correct": "Corregir",
+    "Correct a remark": "Corregir una intervención",
+    "Create an account": "Crear una cuenta",
+    "Minutes saved and published: everyone who can see the forum can read them.": (
+        "Se guardó y publicó el acta: toda persona que puede ver el foro puede leerla."
+    ),
+    "Preview": "Vista previa",
+    "Preview (not saved yet)": "Vista previa (aún no se guarda)",
+    "Put this session back to scheduled?": "¿Volver a dejar esta sesión como programada?",
+    "Remark corrected.": "Se corrigió la intervención.",
+    "Remark removed from the sign-in sheet.": "Se quitó la intervención de la lista de asistencia.",
+    "Remarks written down": "Intervenciones anotadas",
+    "Remove": "Quitar",
+    "Remove the remark": "Quitar la intervención",
+    "Remove this remark?": "¿Quitar esta intervención?",
+    "Save changes": "Guardar cambios",
+    "Session cancelled.": "Se canceló la sesión.",
+    "The session is scheduled again.": "La sesión vuelve a estar programada.",
+    "To register for this session, sign in and join the forum “%(forum)s”.": (
+        "Para inscribirse en esta sesión, inicie sesión y únase al foro «%(forum)s»."
+    ),
     "Unread:": "No leída:",
     "View": "Ver",
     "What was said": "Lo que se dijo",
@@ -361,9 +394,15 @@ def test_session_from_scheduling_to_minutes(lang, paths, open_site, open_facilit
     expect(sheet_rows.nth(1).locator("td")).to_have_text(
         [walk_in_name, tr(lang, "Citizen"), "Providencia", tr(lang, "Yes")]
     )
+    # A walk-in without a name has the label the "said by" choices give them.
+    unnamed = tr(lang, "Unnamed attendee %(number)s", number=3)
     expect(sheet_rows.nth(2).locator("td")).to_have_text(
-        [tr(lang, "Unnamed attendee"), tr(lang, "Civil-society organisation"), "Providencia", tr(lang, "No")]
+        [unnamed, tr(lang, "Civil-society organisation"), "Providencia", tr(lang, "No")]
     )
+    expect(label(remarks, lang, "Said by").locator("option", has_text=unnamed)).to_have_count(1)
+    # The remark is on the sheet, to be corrected there.
+    written = main(facilitator).locator("section[aria-labelledby=remarks-heading] li").filter(has_text=remark)
+    expect(written.locator(".post-meta strong")).to_have_text(walk_in_name)
     counts = {
         tr(lang, "People attending"): "12",
         tr(lang, "Citizen"): "2",
@@ -377,8 +416,17 @@ def test_session_from_scheduling_to_minutes(lang, paths, open_site, open_facilit
     minutes = f"Acta: asistieron doce personas. Acuerdo **{token()}**."
     label(main(facilitator), lang, "Minutes").fill(minutes)
     label(main(facilitator), lang, "Published: everyone who can see the forum can read them").check()
+    # A preview first: the page again with the text drawn, nothing saved, the choice kept.
+    facilitator.click(button(main(facilitator), lang, "Preview"))
+    preview = main(facilitator).locator("section[aria-labelledby=preview-heading]")
+    expect(preview.locator("h2")).to_have_text(tr(lang, "Preview (not saved yet)"))
+    expect(preview.locator(".post-body strong")).to_have_count(1)
+    expect(label(main(facilitator), lang, "Minutes")).to_have_value(minutes)
+    expect(label(main(facilitator), lang, "Published: everyone who can see the forum can read them")).to_be_checked()
     facilitator.click(button(main(facilitator), lang, "Save minutes"))
-    expect(facilitator.flash()).to_contain_text(tr(lang, "Minutes saved."))
+    expect(facilitator.flash()).to_contain_text(
+        tr(lang, "Minutes saved and published: everyone who can see the forum can read them.")
+    )
     expect(facilitator.page).to_have_url(facilitator.url_of(session_path))
 
     # The forum page shows the remark, with its speaker and a link to the session.
@@ -392,7 +440,8 @@ def test_session_from_scheduling_to_minutes(lang, paths, open_site, open_facilit
 
     # What a member who is not a facilitator sees: figures, only the consenting names.
     second.visit(session_path)
-    expect(details_value(second, lang, "Status")).to_have_text(tr(lang, "Held"))
+    # The session is in 2027: checking people in early did not mark it held.
+    expect(details_value(second, lang, "Status")).to_have_text(tr(lang, "Scheduled"))
     expect(main(second).locator("p.notice")).to_have_text(waiting)
     assert stats(second) == counts
     expect(main(second).locator("section[aria-labelledby=attendance-heading] p.hint")).to_have_text(
@@ -410,6 +459,7 @@ def test_session_from_scheduling_to_minutes(lang, paths, open_site, open_facilit
     expect(named.nth(0)).to_contain_text(first_account.name)
     expect(named.nth(1)).to_contain_text(walk_in_name)
     expect(attendance).not_to_contain_text(tr(lang, "Unnamed attendee"))
+    expect(attendance.locator("#unnamed-attendees")).to_have_text(tr(lang, "%(num)d attendee is not named.", num=1))
     expect(attendance.locator("ul.member-list")).not_to_contain_text(tr(lang, "Civil-society organisation"))
     expect(attendance).not_to_contain_text(tr(lang, "did not agree to be named"))
     said = main(second).locator("section[aria-labelledby=remarks-heading] li").filter(has_text=remark)
@@ -424,6 +474,106 @@ def test_session_from_scheduling_to_minutes(lang, paths, open_site, open_facilit
     # first citizen was shown when registering.
     assert first_notice == tr(lang, "Your registration: %(status)s.", status=tr(lang, "Registered")), (
         f"the registration status is shown as {first_notice!r}"
+    )
+
+
+# 1b. Status changes, remarks corrected and removed, and how a visitor registers ------------
+
+
+def schedule(site, lang, title, starts):
+    """The facilitator schedules a session of the demo forum; returns its path."""
+    site.visit("/forums/")
+    site.click(main_link(site, FORUM))
+    site.click(link(main(site), lang, "Schedule a session"))
+    form = main(site)
+    label(form, lang, "Title").fill(title)
+    label(form, lang, "Starts").fill(starts)
+    site.click(button(form, lang, "Save"))
+    expect(site.flash()).to_contain_text(tr(lang, "Session scheduled."))
+    return site.page.url.removeprefix(site.base_url)
+
+
+def confirm_status(site, lang, link_text, question, button_text, done, status):
+    """Follow a status link to its confirmation page, confirm, and read the status."""
+    site.click(link(main(site).locator("ul.manage"), lang, link_text))
+    expect(site.page.locator("h1")).to_have_text(tr(lang, question))
+    site.click(button(main(site), lang, button_text))
+    expect(site.flash()).to_contain_text(tr(lang, done))
+    expect(details_value(site, lang, "Status")).to_have_text(tr(lang, status))
+
+
+def test_session_status_remarks_and_how_to_register(lang, open_site, open_facilitator):
+    facilitator = open_facilitator(lang)
+    title = f"Sesión pasada {token()}"
+    session_path = schedule(facilitator, lang, title, "2017-05-10T18:30")
+
+    # An anonymous visitor is told how to register.
+    visitor = open_site()
+    visitor.visit(f"{session_path}?lang={lang}")
+    how = main(visitor).locator("#how-to-register")
+    expect(how).to_contain_text(
+        tr(lang, "To register for this session, sign in and join the forum “%(forum)s”.", forum=FORUM)
+    )
+    expect(link(how, lang, "Sign in")).to_have_attribute("href", re.compile(r"/login\?next="))
+    expect(link(how, lang, "Create an account")).to_be_visible()
+
+    # A remark written down, corrected, then removed, each from the sheet.
+    facilitator.click(link(main(facilitator), lang, "Sign-in sheet and remarks"))
+    walk_ins = main(facilitator).locator("section[aria-labelledby=walkin-heading]")
+    label(walk_ins, lang, "Name (optional)").fill("Vecina del sector")
+    label(walk_ins, lang, "Agrees to be recorded by name").check()
+    facilitator.click(button(walk_ins, lang, "Add to the sign-in sheet"))
+    remarks = main(facilitator).locator("section[aria-labelledby=remark-heading]")
+    label(remarks, lang, "What was said").fill("Faltan luminarias")
+    facilitator.click(button(remarks, lang, "Write down"))
+    written = main(facilitator).locator("section[aria-labelledby=remarks-heading]")
+    expect(written.locator("h2")).to_have_text(tr(lang, "Remarks written down"))
+    first = f"{tr(lang, 'Correct')} {tr(lang, 'remark %(number)s', number=1)}"
+    facilitator.click(written.get_by_role("link", name=first, exact=True))
+    expect(facilitator.page.locator("h1")).to_contain_text(tr(lang, "Correct a remark"))
+    label(main(facilitator), lang, "Said by").select_option(label="Vecina del sector")
+    label(main(facilitator), lang, "What was said").fill("Faltan luminarias en la plaza")
+    facilitator.click(button(main(facilitator), lang, "Save changes"))
+    expect(facilitator.flash()).to_contain_text(tr(lang, "Remark corrected."))
+    item = written.locator("li.post")
+    expect(item.locator(".post-body")).to_have_text("Faltan luminarias en la plaza")
+    expect(item.locator(".post-meta strong")).to_have_text("Vecina del sector")
+    remove = f"{tr(lang, 'Remove')} {tr(lang, 'remark %(number)s', number=1)}"
+    facilitator.click(written.get_by_role("link", name=remove, exact=True))
+    expect(facilitator.page.locator("h1")).to_have_text(tr(lang, "Remove this remark?"))
+    facilitator.click(button(main(facilitator), lang, "Remove the remark"))
+    expect(facilitator.flash()).to_contain_text(tr(lang, "Remark removed from the sign-in sheet."))
+    expect(written.locator("li.post")).to_have_count(0)
+
+    # Held, undone, then cancelled: each through its confirmation page.
+    facilitator.visit(session_path)
+    expect(details_value(facilitator, lang, "Status")).to_have_text(tr(lang, "Scheduled"))
+    confirm_status(
+        facilitator,
+        lang,
+        "Mark as held",
+        "Mark this session as held?",
+        "Mark as held",
+        "The session is marked as held.",
+        "Held",
+    )
+    confirm_status(
+        facilitator,
+        lang,
+        "Back to scheduled",
+        "Put this session back to scheduled?",
+        "Back to scheduled",
+        "The session is scheduled again.",
+        "Scheduled",
+    )
+    confirm_status(
+        facilitator,
+        lang,
+        "Cancel this session",
+        "Cancel this session?",
+        "Cancel the session",
+        "Session cancelled.",
+        "Cancelled",
     )
 
 

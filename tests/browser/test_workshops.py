@@ -12,8 +12,14 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from tests.browser.helpers import SPANISH, Site
+from accounts.models import User
+from core.extensions import db
+from forums.sheets import services as sheets
+from forums.workshops.boards import services as boards
+from forums.workshops.boards.models import Board
+from tests.browser.helpers import SMALL, SPANISH, Site, assert_fits, tab_to
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,7 +63,14 @@ WORKSHOPS_SPANISH = {
     "Transparency": "Transparencia",
     "Workshop scheduled.": "Taller programado.",
     "Workshops": "Talleres",
-    "You have %(left)s of your %(dots)s dots left.": "Le quedan %(left)s de sus %(dots)s puntos.",
+    "You have %(num)s dot left of your %(dots)s.": "Le queda %(num)s de sus %(dots)s puntos.",
+    "You have %(num)s dots left of your %(dots)s.": "Le quedan %(num)s de sus %(dots)s puntos.",
+    "Card options": "Opciones de la tarjeta",
+    "Delete": "Eliminar",
+    "Delete the card": "Eliminar la tarjeta",
+    "Delete this card?": "¿Eliminar esta tarjeta?",
+    "Lock the board": "Cerrar el tablero",
+    "Lock this board?": "¿Cerrar este tablero?",
 }
 
 
@@ -109,6 +122,12 @@ def _setup(site: Site, invitees: list[str]) -> str:
     return site.page.url.removeprefix(site.base_url)
 
 
+def _open_menu(card) -> None:
+    """Open a card's menu (its author, edit, delete, move and moderation)."""
+    card.locator("details.card-menu > summary").click()
+    expect(card.locator("details.card-menu")).to_have_attribute("open", "")
+
+
 def _add_card(site: Site, column: str, text: str) -> None:
     section = _column(site, column)
     section.get_by_label(es("Card"), exact=True).fill(text)
@@ -146,9 +165,10 @@ def test_two_participants_see_each_other_live_and_facilitator_clusters_and_votes
     column.get_by_label(es("New cluster in this column"), exact=True).fill("Información pública")
     site.click(column.get_by_role("button", name=es("Create cluster")))
     for text in ("Actas del concejo", "Publicar el presupuesto"):
+        card = site.page.locator(".board-card", has_text=text)
+        _open_menu(card)
         move = site.page.get_by_label(named(es("Move to"), text))
         move.select_option(label=f"{transparency} › Información pública")
-        card = site.page.locator(".board-card", has_text=text)
         site.click(card.get_by_role("button", name=named(es("Move"))))
     cluster = projector.page.locator("section.cluster", has_text="Información pública")
     expect(cluster.locator(".board-card")).to_have_count(2, timeout=LIVE_MS)
@@ -164,7 +184,7 @@ def test_two_participants_see_each_other_live_and_facilitator_clusters_and_votes
     expect(vote).to_be_visible(timeout=LIVE_MS)
     _still_same_document(ana)
     ana.click(vote)
-    expect(ana.page.get_by_text(es("You have %(left)s of your %(dots)s dots left.", left=1, dots=2))).to_be_visible()
+    expect(ana.page.get_by_text(es("You have %(num)s dot left of your %(dots)s.", num=1, dots=2))).to_be_visible()
     beto.page.reload()
     beto.check()
     beto.click(beto.page.get_by_role("button", name=named(es("Add a dot"), "Actas del concejo")))
@@ -202,9 +222,11 @@ def test_board_by_keyboard_alone(site, open_site):
     card = page.locator(".board-card", has_text="Tarjeta escrita con el teclado")
     expect(card).to_be_visible()
 
-    # Move it to Innovation with the move control.
+    # Move it to Innovation with the move control, in the card's menu: Enter opens it.
+    card.locator("details.card-menu > summary").focus()
+    keyboard.press("Enter")
     move = card.get_by_label(named(es("Move to")))
-    move.focus()
+    tab_to(site, move)
     options = move.locator("option").all_text_contents()
     target = options.index("Innovación")
     current = options.index(transparency)
@@ -237,7 +259,7 @@ def test_board_by_keyboard_alone(site, open_site):
         participant.page.keyboard.press("Enter")
     card = participant.page.locator(".board-card", has_text="Tarjeta escrita con el teclado")
     expect(card.locator(".card-dots")).to_have_text(f"{es('Dots')}: 1")
-    left = es("You have %(left)s of your %(dots)s dots left.", left=2, dots=3)
+    left = es("You have %(num)s dots left of your %(dots)s.", num=2, dots=3)
     expect(participant.page.get_by_text(left)).to_be_visible()
 
 
@@ -256,3 +278,151 @@ def test_demo_workshop_pages_fit_a_phone(site, viewport):
         for board in boards.evaluate_all("els => els.map(e => e.getAttribute('href'))")[:2]:
             site.visit(board)
             assert site.page.evaluate("document.documentElement.scrollWidth") <= 360, site.page.url
+
+
+def _board_id(path: str) -> int:
+    return int(path.rstrip("/").rsplit("/", 1)[1])
+
+
+def test_card_menu_by_keyboard_move_and_delete_with_confirmation(site):
+    """The card's menu by keys only: open it, move the card with the select, then delete
+    it through the confirmation step; axe passes with the menu open and on the step."""
+    board = _setup(site, [])
+    page, keyboard = site.page, site.page.keyboard
+    transparency = es("Transparency")
+    site.visit(board)
+    _add_card(site, transparency, "Tarjeta que se va")
+    card = page.locator(".board-card", has_text="Tarjeta que se va")
+    menu = card.locator("details.card-menu")
+    summary = card.locator("details.card-menu > summary")
+    expect(summary).to_contain_text(es("Card options"))
+    expect(card.get_by_label(named(es("Move to")))).to_be_hidden()  # text first: the menu is closed
+
+    # Open the menu with the keyboard, choose Innovation in the select, move.
+    tab_to(site, summary)
+    keyboard.press("Enter")
+    expect(menu).to_have_attribute("open", "")
+    site.check()  # axe with the menu open
+    move = card.get_by_label(named(es("Move to")))
+    tab_to(site, move)
+    options = move.locator("option").all_text_contents()
+    for _ in range(options.index("Innovación") - options.index(transparency)):
+        keyboard.press("ArrowDown")
+    keyboard.press("Tab")
+    expect(card.get_by_role("button", name=named(es("Move")))).to_be_focused()
+    with site.loads():
+        keyboard.press("Enter")
+    card = _column(site, "Innovación").locator(".board-card", has_text="Tarjeta que se va")
+    expect(card).to_be_visible()
+
+    # Delete: the menu's link leads to a step that asks first; Enter confirms.
+    summary = card.locator("details.card-menu > summary")
+    tab_to(site, summary)
+    keyboard.press("Enter")
+    delete = card.get_by_role("link", name=named(es("Delete"), "Tarjeta que se va"))
+    tab_to(site, delete)
+    with site.loads():
+        keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text(es("Delete this card?"))
+    expect(page.locator("main")).to_contain_text("Tarjeta que se va")
+    tab_to(site, page.locator("main").get_by_role("button", name=es("Delete the card")))
+    with site.loads():
+        keyboard.press("Enter")
+    expect(page.locator(".board-card", has_text="Tarjeta que se va")).to_have_count(0)
+
+
+def test_live_update_keeps_said_by_typed_text_and_open_menus(site, live_server):
+    """A facilitator writing down a card for someone on the sheet: a structural change
+    redraws the board's body, and the text, "said by", an open card menu and a changed
+    move select all stay as the facilitator left them."""
+    board = _setup(site, [])
+    board_id = _board_id(board)
+    transparency = es("Transparency")
+    site.visit(board)
+    _add_card(site, transparency, "Tarjeta ya puesta")
+    with live_server.app.app_context():
+        facilitator = db.session.scalar(select(User).where(User.email == FACILITATOR[0]))
+        workshop = db.session.get(Board, board_id).workshop
+        rosa = sheets.add_walk_in(facilitator, workshop, "Rosa Vecina", "cso", None, True)
+        db.session.commit()
+        rosa_id, facilitator_id = str(rosa.id), facilitator.id
+    site.visit(board)
+    _mark(site)
+    column = _column(site, transparency)
+    column.get_by_label(es("Card"), exact=True).fill("Lo que dijo Rosa en la sala")
+    said_by = column.locator("select[id$='-attendee']")
+    said_by.select_option(rosa_id)
+    card = site.page.locator(".board-card", has_text="Tarjeta ya puesta")
+    _open_menu(card)
+    move = card.get_by_label(named(es("Move to")))
+    move.select_option(label="Innovación")
+    chosen = move.input_value()
+
+    # Someone else adds a cluster: every open page redraws the board's body.
+    with live_server.app.app_context():
+        live = db.session.get(Board, board_id)
+        boards.add_cluster(live, boards.columns(live)[1], "Grupo nuevo")
+        db.session.commit()
+    expect(site.page.get_by_role("heading", name="Grupo nuevo", level=3)).to_be_visible(timeout=LIVE_MS)
+    _still_same_document(site)
+    column = _column(site, transparency)
+    expect(column.get_by_label(es("Card"), exact=True)).to_have_value("Lo que dijo Rosa en la sala")
+    expect(column.locator("select[id$='-attendee']")).to_have_value(rosa_id)
+    card = site.page.locator(".board-card", has_text="Tarjeta ya puesta")
+    expect(card.locator("details.card-menu")).to_have_attribute("open", "")
+    expect(card.get_by_label(named(es("Move to")))).to_have_value(chosen)
+
+    # A card-level change (another card) leaves them too; then the card is added for Rosa.
+    with live_server.app.app_context():
+        live = db.session.get(Board, board_id)
+        writer = db.session.get(User, facilitator_id)
+        boards.add_card(writer, live, None, boards.columns(live)[0], "Otra")
+        db.session.commit()
+    expect(site.page.locator(".board-card", has_text="Otra")).to_be_visible(timeout=LIVE_MS)
+    expect(column.locator("select[id$='-attendee']")).to_have_value(rosa_id)
+    site.click(column.get_by_role("button", name=named(es("Add card"), transparency)))
+    added = site.page.locator(".board-card", has_text="Lo que dijo Rosa en la sala")
+    _open_menu(added)
+    expect(added.locator(".card-author")).to_contain_text("Rosa Vecina")
+
+
+def test_locking_the_board_asks_first(site):
+    board = _setup(site, [])
+    site.visit(board)
+    site.click(site.page.locator("main").get_by_role("link", name=es("Lock the board"), exact=True))
+    expect(site.page.locator("h1")).to_have_text(es("Lock this board?"))
+    site.click(site.page.locator("main").get_by_role("button", name=es("Lock the board"), exact=True))
+    expect(site.page.locator("main .notice").first).to_be_visible()
+    expect(site.page.locator("main").get_by_role("link", name=es("Lock the board"), exact=True)).to_have_count(0)
+
+
+def test_board_and_presenter_fit_a_phone_with_dots(site, open_site):
+    """At 360 px, with a dot vote and a card menu open: no sideways scroll on the board
+    (participant and facilitator) or the presenter view; axe passes on each."""
+    participant = open_site()
+    person = participant.register("es")
+    board = _setup(site, [person.email])
+    site.visit(board)
+    _add_card(site, es("Transparency"), "Una tarjeta con un texto bastante largo para un teléfono")
+    site.page.locator("summary", has_text=es("Open a dot vote")).click()
+    site.page.get_by_label(es("Dots per participant"), exact=True).fill("1")
+    site.click(site.page.locator("main").get_by_role("button", name=es("Open the vote")))
+    participant.visit(board)
+    participant.click(participant.page.get_by_role("button", name=named(es("Add a dot"), "Una tarjeta")))
+    # No dots left: the button is disabled, its reason beside it.
+    button = participant.page.get_by_role("button", name=named(es("Add a dot"), "Una tarjeta"))
+    expect(button).to_be_disabled()
+    expect(participant.page.locator(".dot-refusal")).to_be_visible()
+    for who in (site, participant):
+        who.page.set_viewport_size(SMALL)
+        who.visit(board)
+        card = who.page.locator(".board-card").first
+        if card.locator("details.card-menu").count():
+            _open_menu(card)
+            who.check()
+        assert_fits(who)
+    site.visit(board + "/present")
+    assert_fits(site)
+    dots = site.page.locator(".board-card .card-dots strong").first
+    expect(dots).to_have_text("1")
+    assert float(dots.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 32

@@ -12,6 +12,7 @@ from functools import cached_property
 from flask import abort, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import lazyload
 
@@ -62,6 +63,29 @@ class BoardView:
     def dots_left(self) -> int:
         return self.voting.dots_per_participant - sum(self.mine.values()) if self.voting else 0
 
+    @property
+    def dots_left_text(self) -> str:
+        """ "You have 1 dot left of your 3.", in the viewer's language and plural form."""
+        return ngettext(
+            "You have %(num)s dot left of your %(dots)s.",
+            "You have %(num)s dots left of your %(dots)s.",
+            self.dots_left,
+            dots=self.voting.dots_per_participant,
+        )
+
+    def dot_refusal(self, card: Card) -> str | None:
+        """Why the viewer, who may vote, cannot put another dot on ``card`` (shown beside
+        the disabled button), or ``None``."""
+        if self.mine.get(card.id, 0) >= self.voting.max_per_card:
+            return ngettext(
+                "This card has the %(num)s dot you may put on one card.",
+                "This card has the %(num)s dots you may put on one card.",
+                self.voting.max_per_card,
+            )
+        if self.dots_left <= 0:
+            return _("You have used all your dots: take one back to move it.")
+        return None
+
     @cached_property
     def move_options(self) -> list[tuple[str, str]]:
         return move_options(self.columns, self.clusters)
@@ -82,6 +106,8 @@ class BoardView:
         return contribution.author.public_name if contribution.author else _("Deleted account")
 
     def is_mine(self, card: Card) -> bool:
+        """Whether the viewer said what the card says: their card, or one a facilitator
+        wrote down for them from the sign-in sheet."""
         return self.user_id is not None and card.contribution.author_id == self.user_id
 
     def can_edit(self, card: Card) -> bool:
@@ -317,6 +343,31 @@ def edit_card(card_id):
     return render_template("forums/workshops/card_edit.html", board=board, card=card, form=form), status
 
 
+@bp.get("/cards/<int:card_id>/delete")
+@login_required
+def confirm_delete_card(card_id):
+    """Ask before deleting a card (the step works without JavaScript)."""
+    card, board = _card_or_404(card_id)
+    if not board.is_open:
+        return _refuse(board, boards.LOCKED, card.id)
+    if not boards.can_delete(current_user, board, card):
+        abort(403)
+    # Again with the words' account, which decides what the viewer sees of them.
+    card = db.session.scalars(boards.cards_query(board).where(Card.id == card.id)).unique().one()
+    return render_template(
+        "forums/workshops/confirm.html",
+        board=board,
+        workshop=board.workshop,
+        card=card,
+        manager=is_manager(current_user),
+        title=_("Delete this card?"),
+        explanation=_("The card and its dots are removed from the board. This cannot be undone."),
+        action=url_for("forums.delete_card", card_id=card.id),
+        button=_("Delete the card"),
+        back=url_for("forums.board", board_id=board.id, _anchor=f"card-{card.id}"),
+    )
+
+
 @bp.post("/cards/<int:card_id>/delete")
 @login_required
 def delete_card(card_id):
@@ -494,6 +545,31 @@ def open_round(board_id):
 def close_round(board_id):
     """Close the open voting round."""
     return _structural(_board_or_404(board_id), boards.close_round)
+
+
+@bp.get("/boards/<int:board_id>/lock")
+@managers_only
+def confirm_lock_board(board_id):
+    """Ask before locking a board (the step works without JavaScript)."""
+    board = _board_or_404(board_id)
+    if not board.is_open:
+        flash(_("The board is locked."), "info")
+        return _back(board)
+    return render_template(
+        "forums/workshops/confirm.html",
+        board=board,
+        workshop=board.workshop,
+        card=None,
+        manager=True,
+        title=_("Lock this board?"),
+        explanation=_(
+            "Nobody can add, edit, move or vote on cards until a facilitator opens the board again."
+            " It can still be read, presented and exported."
+        ),
+        action=url_for("forums.lock_board", board_id=board.id, action="lock"),
+        button=_("Lock the board"),
+        back=url_for("forums.board", board_id=board.id),
+    )
 
 
 @bp.post("/boards/<int:board_id>/<any(lock, unlock):action>")
