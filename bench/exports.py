@@ -199,8 +199,14 @@ def table(results: dict, contributions: int, participants: int, seeded: float | 
         measured = f"{result['seconds']:.2f} s"
         budget = f"≤ {seconds} s"
         if figure.startswith("summary"):
-            measured += f" (first request {result['first']:.2f} s)"
-        lines.append(f"| {label}: time | {measured} | {budget} | {'OK' if ok else 'OVER'} |")
+            # The repeat request is served from the tallies' cache; the first one, as after
+            # any write, computes: both are shown, each against the budget.
+            lines.append(f"| {label}: repeat request | {measured} | {budget} | {'OK' if ok else 'OVER'} |")
+            first = result["first"]
+            verdict = "OK" if first <= seconds else "OVER"
+            lines.append(f"| {label}: first request after a write | {first:.2f} s | {budget} | {verdict} |")
+        else:
+            lines.append(f"| {label}: time | {measured} | {budget} | {'OK' if ok else 'OVER'} |")
         peak = result["peak"] / MB
         if megabytes is not None:
             extra = f" ({result['bytes'] / MB:,.0f} MB written; {result['baseline'] / MB:.0f} MB before the request)"
