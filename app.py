@@ -73,8 +73,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/")
     def index():
-        """The home page."""
-        return render_template("index.html")
+        """The home page: the process at a glance (a fixed number of queries)."""
+        from consultations.home.services import home
+
+        return render_template("index.html", home=home(current_user))
 
     @app.get("/privacy")
     def privacy_notice():

@@ -273,13 +273,26 @@ def grant_role(user_id):
     )
 
 
-@bp.post("/roles/<int:assignment_id>/revoke")
+@bp.route("/roles/<int:assignment_id>/revoke", methods=["GET", "POST"])
 @admin_only
 def revoke_role(assignment_id):
-    """Take a role away (recorded in the audit log)."""
+    """Take a role away, after a confirmation step (GET); recorded in the audit log."""
     assignment = _get_or_404(RoleAssignment, assignment_id)
     user_id = assignment.user_id
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.is_submitted():
+        role = f"{assignment.role_label} — {assignment.scope_name}" if assignment.scope_name else assignment.role_label
+        return render_template(
+            "confirm.html",
+            form=form,
+            question=_("Remove the role %(role)s from %(name)s?", role=role, name=assignment.user.public_name),
+            explanation=_("They lose what this role allows at once. You can grant it again later."),
+            button=_("Remove the role"),
+            action=url_for("admin.revoke_role", assignment_id=assignment.id),
+            back=url_for("admin.user_detail", user_id=user_id),
+            back_label=_("Back to the account"),
+        )
+    if not form.validate():
         abort(400)
     try:
         services.revoke_role(current_user, assignment)

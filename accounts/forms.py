@@ -17,7 +17,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 from accounts.models import NotificationMail
 from core.forms import Form, at_most, int_or_none, required
 from core.i18n import LANGUAGE_NAMES
-from core.roles import GRANTABLE_ROLES
+from core.roles import GRANTABLE_ROLES, Role
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -231,6 +231,19 @@ class GrantRoleForm(Form):
     municipality = SelectField(_l("Municipality (for officials)"), coerce=int_or_none, validators=[Optional()])
     organisation = SelectField(_l("Organisation (for facilitators)"), coerce=int_or_none, validators=[Optional()])
     submit = SubmitField(_l("Grant role"))
+
+    def validate(self, extra_validators=None):
+        """The scope rules of ``services.grant_role``, checked here too so that the error
+        sits on the field that needs a value (``Optional`` stops a field's own validators
+        when it is empty)."""
+        valid = super().validate(extra_validators)
+        if self.role.data == Role.STAFF.value and not self.municipality.data:
+            self.municipality.errors = [*self.municipality.errors, _l("A municipal official needs a municipality.")]
+            valid = False
+        if self.role.data == Role.FACILITATOR.value and not self.organisation.data:
+            self.organisation.errors = [*self.organisation.errors, _l("A facilitator needs an organisation.")]
+            valid = False
+        return valid
 
 
 class DecisionForm(Form):

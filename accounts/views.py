@@ -30,6 +30,7 @@ from core.notifications import Notification, mark_read
 from core.privacy import readable, to_json
 from core.security import delete_remember_cookie, is_safe_redirect
 from core.urls import page_arg
+from core.welcome import welcome_url
 
 #: Where a signed-in person who has not consented to the current privacy notice may still
 #: go: the notice, the consent page, signing out, the language switch, and their data
@@ -155,7 +156,8 @@ def register():
             emails.send_confirmation(user)
             _start_session(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-            return redirect(url_for("accounts.profile"))
+            # Led to their municipality's citizen forum, if it has one, else the home page.
+            return redirect(welcome_url(user) or url_for("index"))
     status = INVALID if form.errors else 200
     return render_template("accounts/register.html", form=form), status
 

@@ -13,7 +13,7 @@ from flask import Blueprint
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
 
-from forums import privacy, spaces  # noqa: E402,F401  (register on import)
+from forums import privacy, spaces, welcome  # noqa: E402,F401  (register on import)
 from forums.discussions import views as _discussions  # noqa: E402,F401
 from forums.meetings import views as _meetings  # noqa: E402,F401
 from forums.moderation import views as _moderation  # noqa: E402,F401

@@ -29,7 +29,8 @@ def _count(model):
 def test_register_records_consent_and_signs_in(app, client, places):
     response = client.post("/register", data={**VALID, "municipality": str(places["home"])})
     assert response.status_code == 302
-    assert response.location.endswith("/account")
+    # Talagante has no forum here: the newcomer is led to the home page.
+    assert response.location == "/"
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "nueva@example.org"))
         assert user.municipality_id == places["home"]
@@ -38,6 +39,37 @@ def test_register_records_consent_and_signs_in(app, client, places):
         assert consent.version == app.config["PRIVACY_NOTICE_VERSION"]
         assert consent.given_at is not None
     assert "Vecina de Talagante" in client.get("/account").get_data(as_text=True)
+
+
+def test_register_leads_to_the_citizen_forum_of_the_municipality(app, client, factory, places):
+    process_id = factory.process()
+    factory.forum(kind="staff", municipality_id=places["home"], process_id=process_id)
+    factory.forum(municipality_id=places["home"], process_id=process_id, status="archived")
+    forum_id = factory.forum(municipality_id=places["home"], process_id=process_id, title="Foro ciudadano")
+    factory.forum(municipality_id=places["other"], process_id=process_id)
+    response = client.post(
+        "/register", data={**VALID, "municipality": str(places["home"])}, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 302
+    assert response.location == f"/forums/{forum_id}"
+    page = client.get(response.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Foro ciudadano" in page
+    assert "Welcome, Vecina de Talagante. Your account is ready." in page
+
+
+def test_register_without_a_municipality_leads_home(client, factory, places):
+    factory.forum(municipality_id=places["home"])
+    response = client.post("/register", data=VALID)
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_register_prefers_an_open_citizen_forum_to_a_closed_one(client, factory, places):
+    process_id = factory.process()
+    open_id = factory.forum(municipality_id=places["home"], process_id=process_id)
+    factory.forum(municipality_id=places["home"], process_id=process_id, status="closed")
+    response = client.post("/register", data={**VALID, "municipality": str(places["home"])})
+    assert response.location == f"/forums/{open_id}"
 
 
 @pytest.mark.parametrize(
@@ -461,7 +493,8 @@ def test_a_new_notice_version_reaches_signed_in_sessions(app, client, personas, 
 def test_consent_check_costs_anonymous_visitors_no_query(client, count_queries):
     with count_queries:
         assert client.get("/privacy").status_code == 200
-        assert client.get("/").status_code == 200
+        # (The home page reads the process; the sign-in page reads nothing.)
+        assert client.get("/login").status_code == 200
     assert count_queries.count == 0
 
 

@@ -48,7 +48,7 @@ def test_schedule_stores_utc_and_shows_local_time(app, client, forum, personas):
         ({"title": ""}, "title"),
         ({"starts_at": "mañana"}, "starts_at"),
         ({"starts_at": ""}, "starts_at"),
-        ({"ends_at": "2017-04-05T17:00"}, "starts_at"),
+        ({"ends_at": "2017-04-05T17:00"}, "ends_at"),
         ({"capacity": "-3"}, "capacity"),
         ({"capacity": "muchos"}, "capacity"),
         ({"online_url": "javascript:alert(1)"}, "online_url"),

@@ -141,6 +141,7 @@ MATRIX = [
     ("GET", "/admin/users", only(200, "admin")),
     ("GET", "/admin/users/{user}", only(200, "admin")),
     ("POST", "/admin/users/{user}/roles", only(422, "admin")),
+    ("GET", "/admin/roles/{assignment}/revoke", only(200, "admin")),
     ("POST", "/admin/roles/{assignment}/revoke", only(302, "admin")),
     ("GET", "/admin/staff-requests", only(200, "admin", "facilitator")),
     ("POST", "/admin/staff-requests/{request}/approve", only(302, "admin", "facilitator")),
@@ -159,6 +160,7 @@ MATRIX = [
     ("POST", "/forums/{forum}/status", only(400, "facilitator", "admin")),
     ("POST", "/forums/{forum}/join", signed_in(302)),
     ("POST", "/forums/{staff_forum}/join", {**staff_forum(302), "anonymous": 302}),
+    ("GET", "/forums/{forum}/leave", {**signed_in(302), "citizen": 200}),
     ("POST", "/forums/{forum}/leave", signed_in(302)),
     # Member lists: members (the citizen; the official in the staff forum) and managers.
     ("GET", "/forums/{forum}/members", only(200, "citizen", "facilitator", "admin")),
@@ -178,6 +180,7 @@ MATRIX = [
     ("GET", "/forums/posts/{post}/edit", only(200, "citizen")),
     # An edit posted without its fields keeps the text: a redirect.
     ("POST", "/forums/posts/{post}/edit", only(302, "citizen")),
+    ("GET", "/forums/posts/{post}/delete", only(200, "citizen")),
     ("POST", "/forums/posts/{post}/delete", only(302, "citizen")),
     ("GET", "/forums/posts/{post}/history", only(200, "facilitator", "admin")),
     # Sessions: {meeting} is a scheduled session of {forum}; {staff_meeting} of the staff forum.
@@ -199,6 +202,7 @@ MATRIX = [
     ("POST", "/forums/sessions/{meeting}/remarks/{remark}/remove", only(302, "facilitator", "admin")),
     ("POST", "/forums/sessions/{meeting}/register", signed_in(302)),
     ("POST", "/forums/sessions/{staff_meeting}/register", {**staff_forum(302), "anonymous": 302}),
+    ("GET", "/forums/sessions/{meeting}/unregister", signed_in(302)),
     ("POST", "/forums/sessions/{meeting}/unregister", signed_in(302)),
     ("GET", "/forums/sessions/{meeting}/sheet", only(200, "facilitator", "admin")),
     ("POST", "/forums/sessions/{meeting}/checkin/{user}", only(302, "facilitator", "admin")),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from accounts.choices import municipality_choices
 from accounts.models import Process
 from core.extensions import account_key, db, limiter
+from core.flashes import flash_at, take_flashes_at
 from core.forms import INVALID, ConfirmForm, clean_text
 from core.models import Contribution
 from core.permissions import is_manager, managers_only
@@ -21,6 +22,7 @@ from forums.discussions.forms import ForumEditForm, ForumForm, InviteForm, PostF
 from forums.discussions.helpers import forum_or_404, post_or_404, post_url, thread_or_404
 from forums.discussions.models import Forum, ForumKind, ForumMember, ForumStatus, Post, PostRevision, Thread
 from forums.meetings import services as meetings
+from forums.moderation import services as moderation
 
 
 def _post_limit():
@@ -150,12 +152,33 @@ def join(forum_id):
     return redirect(url_for("forums.forum", forum_id=forum.id))
 
 
-@bp.post("/<int:forum_id>/leave")
+@bp.route("/<int:forum_id>/leave", methods=["GET", "POST"])
 @login_required
 def leave(forum_id):
-    """Leave a forum."""
-    forum, _member = forum_or_404(forum_id)
-    if not ConfirmForm().validate_on_submit():
+    """Leave a forum, after a confirmation step (GET)."""
+    forum, member = forum_or_404(forum_id)
+    form = ConfirmForm()
+    if not form.is_submitted():
+        if member is None:
+            flash(_("You are not a member of this forum."), "error")
+            return redirect(url_for("forums.forum", forum_id=forum.id))
+        return render_template(
+            "confirm.html",
+            form=form,
+            forum=forum,
+            thread=None,
+            crumbs="forums/_crumbs.html",
+            question=_("Leave %(forum)s?", forum=forum.title),
+            explanation=_(
+                "What you wrote stays in the forum. You will no longer be able to post or register "
+                "for its sessions until you join again."
+            ),
+            button=_("Leave the forum"),
+            action=url_for("forums.leave", forum_id=forum.id),
+            back=url_for("forums.forum", forum_id=forum.id),
+            back_label=_("Back to the forum"),
+        )
+    if not form.validate():
         abort(400)
     try:
         services.leave(current_user, forum)
@@ -264,6 +287,8 @@ def thread(thread_id):
     manager = is_manager(current_user)
     return render_template(
         "forums/thread.html",
+        placed=take_flashes_at(f"post-{post.number}" for post in page.items),
+        reported=set() if manager else moderation.reported_by(current_user, [p.contribution_id for p in page.items]),
         thread=thread,
         forum=forum,
         page=page,
@@ -319,7 +344,7 @@ def reply(thread_id):
             except ForumError as error:
                 form.body.errors.append(str(error))
             else:
-                flash(_("Reply published."), "success")
+                flash_at(_("Reply published."), "success", f"post-{post.number}")
                 return redirect(post_url(post))
     status = INVALID if form.errors else 200
     return (
@@ -361,7 +386,7 @@ def edit_post(post_id):
             except ForumError as error:
                 form.body.errors.append(str(error))
             else:
-                flash(_("Post saved."), "success")
+                flash_at(_("Post saved."), "success", f"post-{post.number}")
                 return redirect(post_url(post))
     status = INVALID if form.errors else 200
     return (
@@ -370,17 +395,37 @@ def edit_post(post_id):
     )
 
 
-@bp.post("/posts/<int:post_id>/delete")
+@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_post(post_id):
-    """Delete one's own post; a placeholder stays in the thread."""
-    post, _thread, forum, _member = post_or_404(post_id)
+    """Delete one's own post, after a confirmation step (GET); a placeholder stays in the
+    thread."""
+    post, thread, forum, _member = post_or_404(post_id)
     if not services.can_edit(current_user, post, forum):
         abort(403)
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.is_submitted():
+        return render_template(
+            "confirm.html",
+            form=form,
+            forum=forum,
+            thread=thread,
+            thread_title=_("Hidden thread")
+            if not is_manager(current_user) and services.hidden_titles([thread.id])
+            else thread.title,
+            crumbs="forums/_crumbs.html",
+            question=_("Delete this post?"),
+            quote=post.contribution.html,
+            explanation=_("Its text is removed; the thread shows that a post was deleted. This cannot be undone."),
+            button=_("Delete the post"),
+            action=url_for("forums.delete_post", post_id=post.id),
+            back=post_url(post),
+            back_label=_("Back to the thread"),
+        )
+    if not form.validate():
         abort(400)
     services.delete_post(current_user, post, forum)
-    flash(_("Post deleted."), "info")
+    flash_at(_("Post deleted."), "info", f"post-{post.number}")
     return redirect(post_url(post))
 
 

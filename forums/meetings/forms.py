@@ -10,7 +10,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from core.forms import Form, at_most
 from forums.common import BODY_HINT, BODY_MAX, DATETIME_FORMATS
@@ -36,6 +36,11 @@ class MeetingForm(Form):
     )
     agenda = TextAreaField(_l("Agenda"), validators=[at_most(BODY_MAX)], description=BODY_HINT)
     submit = SubmitField(_l("Save"))
+
+    def validate_ends_at(self, field):
+        """An end before the start is the end field's error (the service checks it too)."""
+        if field.data and self.starts_at.data and field.data < self.starts_at.data:
+            raise ValidationError(_l("The end cannot be before the start."))
 
 
 #: Who reads the minutes: the values of :class:`MinutesForm`'s ``visibility``.

@@ -226,12 +226,32 @@ def register_meeting(meeting_id):
     return redirect(url_for("forums.meeting", meeting_id=meeting.id))
 
 
-@bp.post("/sessions/<int:meeting_id>/unregister")
+@bp.route("/sessions/<int:meeting_id>/unregister", methods=["GET", "POST"])
 @login_required
 def unregister_meeting(meeting_id):
-    """Cancel one's registration; the first on the waiting list takes the place."""
-    meeting, _forum, _member = meeting_or_404(meeting_id)
-    if not ConfirmForm().validate_on_submit():
+    """Cancel one's registration, after a confirmation step (GET); the first on the
+    waiting list takes the place."""
+    meeting, forum, _member = meeting_or_404(meeting_id)
+    form = ConfirmForm()
+    if not form.is_submitted():
+        registration = meetings.registration_of(current_user, meeting)
+        if registration is None or registration.status == RegistrationStatus.CANCELLED.value:
+            flash(_("You are not registered for this session."), "error")
+            return redirect(url_for("forums.meeting", meeting_id=meeting.id))
+        return render_template(
+            "forums/meetings/confirm.html",
+            meeting=meeting,
+            forum=forum,
+            form=form,
+            question=_("Cancel your registration?"),
+            explanation=_(
+                "Your place goes to the first person on the waiting list, if there is one. "
+                "You can register again while registration is open."
+            ),
+            button=_("Cancel my registration"),
+            action=url_for("forums.unregister_meeting", meeting_id=meeting.id),
+        )
+    if not form.validate():
         abort(400)
     try:
         meetings.unregister(current_user, meeting)

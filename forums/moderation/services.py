@@ -68,6 +68,21 @@ def flag(user: User, contribution: Contribution, reason: str) -> Flag:
     return new
 
 
+def reported_by(user, contribution_ids) -> set[int]:
+    """Which of ``contribution_ids`` ``user`` has flagged and moderators have not yet
+    dealt with (one query; empty for anonymous visitors)."""
+    ids = list(contribution_ids)
+    if not ids or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        db.session.scalars(
+            select(Flag.contribution_id).where(
+                Flag.user_id == user.id, Flag.resolved_at.is_(None), Flag.contribution_id.in_(ids)
+            )
+        )
+    )
+
+
 def _resolve_flags(actor: User, contribution: Contribution) -> None:
     db.session.execute(
         update(Flag)

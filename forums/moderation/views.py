@@ -1,6 +1,8 @@
 """Moderation pages: flag a contribution; the queue where facilitators and administrators
 hide, restore or dismiss, and block or unblock accounts."""
 
+from urllib.parse import urlsplit
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from accounts.models import User
 from core import spaces
 from core.extensions import db
+from core.flashes import flash_at
 from core.forms import ConfirmForm
 from core.models import Contribution
 from core.permissions import managers_only
@@ -32,9 +35,23 @@ def _contribution_or_404(contribution_id: int):
     return contribution, place
 
 
-def _back(link: str):
+def _target(link: str) -> str:
     target = request.form.get("next")
-    return redirect(target if is_safe_redirect(target) else link)
+    return target if is_safe_redirect(target) else link
+
+
+def _back(link: str):
+    return redirect(_target(link))
+
+
+def _say(link: str, message: str, category: str) -> None:
+    """Flash ``message`` next to the thing acted on when the way back names it
+    (``...#post-3``), at the top of the page otherwise."""
+    anchor = urlsplit(_target(link)).fragment
+    if anchor:
+        flash_at(message, category, anchor)
+    else:
+        flash(message, category)
 
 
 @bp.post("/contributions/<int:contribution_id>/flag")
@@ -45,14 +62,14 @@ def flag(contribution_id):
     link = place.link
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash(_("Say why, in at most 500 characters."), "error")
+        _say(link, _("Say why, in at most 500 characters."), "error")
         return _back(link)
     try:
         moderation.flag(current_user, contribution, form.reason.data)
     except ForumError as error:
-        flash(str(error), "error")
+        _say(link, str(error), "error")
     else:
-        flash(_("Thank you. Moderators will look at it."), "success")
+        _say(link, _("Thank you. Moderators will look at it."), "success")
     return _back(link)
 
 

@@ -63,6 +63,8 @@ def assert_accessible(page: Page) -> None:
 # The Spanish catalogue's wording, written out here (not read from the catalogue) so that
 # the tests notice a missing or changed translation. English shows the msgid itself.
 SPANISH = {
+    "Delete this post?": "¿Eliminar este mensaje?",
+    "Delete the post": "Eliminar el mensaje",
     "%(name)s is now a verified official.": "Se verificó a %(name)s como funcionario/a municipal.",
     "Administration": "Administración",
     "Approve %(name)s": "Aprobar a %(name)s",
@@ -215,10 +217,22 @@ class Site:
     def error_summary(self) -> Locator:
         return self.page.locator("main .error-summary[role=alert]")
 
+    def menu_button(self) -> Locator:
+        """The header's menu button (the ``<summary>`` shown on a phone)."""
+        return self.page.locator("header details.site-menu > summary")
+
+    def open_menu(self) -> None:
+        """On a phone, open the header's menu if it is folded (a wide window shows it whole)."""
+        button = self.menu_button()
+        if button.is_visible() and not button.evaluate("summary => summary.parentElement.open"):
+            button.click()
+
     def header_button(self, lang: str, msgid: str) -> Locator:
+        self.open_menu()
         return self.page.locator("header").get_by_role("button", name=t(lang, msgid), exact=True)
 
     def header_link(self, lang: str, msgid: str) -> Locator:
+        self.open_menu()
         return self.page.locator("header").get_by_role("link", name=t(lang, msgid), exact=True)
 
     def field(self, lang: str, msgid: str) -> Locator:
@@ -258,8 +272,12 @@ class Site:
             name=t(lang, "I have read the privacy notice and agree that my participation is recorded as it describes."),
         ).check()
         self.click(self.button(lang, "Create account"))
-        expect(self.page).to_have_url(self.url_of("/account"))
+        # A newcomer is led to their municipality's citizen forum (the home page if it
+        # has none); the journeys then start from the profile page.
         expect(self.flash()).to_contain_text(t(lang, "Welcome, %(name)s. Your account is ready.", name=account.name))
+        assert not self.page.url.endswith("/register"), self.page.url
+        self.welcomed_at = self.page.url
+        self.visit("/account")
         return account
 
     def login(self, lang: str, email: str, password: str, remember=False, status: int = 200, then=None) -> None:

@@ -191,7 +191,9 @@ def main_link(site, name):
 
 
 def header_link(site, lang, msgid):
-    """A header link; the notifications link's name also holds its unread count."""
+    """A header link (the menu opened first on a phone); the notifications link's name
+    also holds its unread count."""
+    site.open_menu()
     return site.page.locator("header").get_by_role("link", name=re.compile(rf"^{re.escape(tr(lang, msgid))}\b"))
 
 
