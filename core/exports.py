@@ -253,7 +253,7 @@ def write_table(handle, fmt: str, table: Table) -> None:
 IN_MEMORY = 1024 * 1024
 
 
-def spooled():
+def temporary_file():
     """A temporary file (on disk, deleted when closed) for a download being written."""
     return tempfile.TemporaryFile()
 
@@ -281,7 +281,7 @@ def table_response(filename: str, fmt: str, table: Table) -> Response:
     """``table`` as a download in ``fmt``. The rows are read and written to a temporary
     file inside the request (so the database session is still there), which is then
     sent. Raises nothing (whatever iterating the rows raises propagates)."""
-    handle = spooled()
+    handle = temporary_file()
     try:
         write_table(handle, fmt, table)
     except BaseException:

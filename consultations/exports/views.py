@@ -9,7 +9,7 @@ from accounts.models import Process
 from consultations import bp
 from consultations.exports import services as exports
 from core import audit
-from core.exports import file_response, spooled, table_response
+from core.exports import file_response, table_response, temporary_file
 from core.extensions import db
 from core.permissions import managers_only
 from forums.moderation.forms import ReasonForm
@@ -56,7 +56,7 @@ def open_data(process_id):
     the data dictionary, a read-me with the method, the licence and a Frictionless Data
     ``datapackage.json``. Nobody is named or pseudonymised in it: it is for anyone."""
     process = db.get_or_404(Process, process_id)
-    handle = spooled()
+    handle = temporary_file()
     try:
         exports.open_data(handle, process)
     except BaseException:
