@@ -283,6 +283,31 @@ def test_posting_too_fast_is_rate_limited(app, client, factory, forums, personas
     assert statuses == [302] * 6 + [429]
 
 
+def test_ones_own_posts_never_count_as_unread(app, client, factory, forums, personas):
+    """Starting a thread or replying marks it read up to one's post: the forum shows no
+    "unread" for what one wrote, and shows others' later posts as unread."""
+    login(client, personas["citizen"])
+    forum_url = f"/forums/{forums['citizen']}"
+    started = client.post(f"{forum_url}/threads/new", data={"title": "Mi tema", "body": "Primero", "submit": "1"})
+    assert started.status_code == 302
+    with app.app_context():
+        thread_id = db.session.scalar(select(Thread.id).where(Thread.title == "Mi tema"))
+    assert client.post(f"/forums/threads/{thread_id}/reply", data={"body": "Segundo", "submit": "1"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(ThreadRead, (personas["citizen"].id, thread_id)).last_number == 2
+    page = client.get(forum_url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"/forums/threads/{thread_id}/unread" not in page
+    factory.member(forums["citizen"], personas["staff"].id)
+    with app.app_context():
+        from accounts.models import User
+        from forums.discussions import services
+
+        services.reply(db.session.get(User, personas["staff"].id), db.session.get(Thread, thread_id), "Tercero")
+        db.session.commit()
+    page = client.get(forum_url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"/forums/threads/{thread_id}/unread" in page and "1 unread" in page
+
+
 def test_pagination_and_first_unread(app, client, factory, forums, personas):
     thread_id = factory.thread(forums["citizen"], personas["staff"].id, posts=45)
     login(client, personas["citizen"])

@@ -224,6 +224,8 @@ def _new_post(user: User, thread: Thread, forum: Forum, body: str, reply_to: Pos
         reply_to_id=reply_to.id if reply_to else None,
     )
     db.session.add(post)
+    # One's own post is never unread: the writer has read the thread up to it.
+    mark_read(user, thread, post.number)
     db.session.flush()
     return post
 
