@@ -110,20 +110,6 @@ def _labels():
     )
 
 
-def dimension_labels(dimension: str) -> dict:
-    """How the values of a summary's dimension read (``{value: label}``; months read as
-    themselves)."""
-    if dimension == "group":
-        return tallies.GROUPS
-    if dimension == "municipality":
-        return dict(db.session.execute(select(Municipality.id, Municipality.name)).tuples().all())
-    if dimension == "profile":
-        return {p.value: p.label for p in Profile}
-    if dimension == "channel":
-        return VALUE_LABELS.get("channel", {})
-    return {}
-
-
 DIMENSION_TITLES = {
     "group": _l("Kind of space"),
     "municipality": _l("Municipality"),
@@ -339,6 +325,11 @@ def _shown(value, internal: bool):
     return SUPPRESSED_CELL if value == tallies.SUPPRESSED else value
 
 
+def _people(description: str, internal: bool) -> str:
+    """A count of people's description, with the suppression rule unless ``internal``."""
+    return description if internal else f"{description} {PEOPLE_NOTE}"
+
+
 def _count_column(key, title, description) -> Column:
     return Column(key, title, description, "integer")
 
@@ -351,11 +342,10 @@ def summary(process_id: int, internal: bool = False) -> Table:
     dimension (kind of space, municipality, profile, channel, month) with distinct
     participants, contributions and spaces. Counts of people are suppressed as on the
     public page (each block with its total, complementary) unless ``internal``."""
-    note = "" if internal else " " + str(PEOPLE_NOTE)
     columns = [
         Column("dimension", _("Breakdown"), _("What the row breaks the figures down by."), "string"),
         Column("value", _("Value"), _("The kind of space, municipality, profile, channel or month."), "string"),
-        _count_column("participants", _("Participants"), _("Distinct people, each counted once.") + note),
+        _count_column("participants", _("Participants"), _people(_("Distinct people, each counted once."), internal)),
         _count_column("contributions", _("Contributions"), _("Posts, remarks, cards and comments.")),
         _count_column("spaces", _("Spaces"), _("Distinct forums, workshops and rounds.")),
     ]
@@ -371,7 +361,7 @@ def _summary_rows(process_id: int, internal: bool):
     yield [total, _("Named attendees on the sign-in sheets"), _shown(overall.named, internal), "", ""]
     for dimension in tallies.DIMENSIONS:
         result = tallies.summary(process_id, (dimension,))
-        labels = dimension_labels(dimension)
+        labels = tallies.dimension_labels(dimension)
         column = [[row.participants] for row in result.rows]
         if not internal and column:
             column = tallies.suppress(column + [[overall.participants]])[:-1]
@@ -390,7 +380,6 @@ def _summary_rows(process_id: int, internal: bool):
 def rounds(process_id: int, internal: bool = False) -> Table:
     """The process's comment rounds: version, audience, dates, status, comments and
     distinct participants (suppressed unless ``internal``)."""
-    note = "" if internal else " " + str(PEOPLE_NOTE)
     columns = [
         Column("round", _("Round"), _("The round's title."), "string"),
         Column("version", _("Version"), _("The version of the model it asked about."), "string"),
@@ -399,7 +388,7 @@ def rounds(process_id: int, internal: bool = False) -> Table:
         Column("closes", _("Closes"), _("When it closed or closes (local time)."), "datetime"),
         Column("status", _("Status"), _("Upcoming, open or closed."), "string"),
         _count_column("comments", _("Comments"), _("Comments and replies.")),
-        _count_column("participants", _("Participants"), _("Distinct people who commented.") + note),
+        _count_column("participants", _("Participants"), _people(_("Distinct people who commented."), internal)),
     ]
     return Table("rounds", _("Comment rounds"), columns, _round_rows(process_id, internal, Clock()))
 
@@ -491,7 +480,6 @@ def codebook(process_id: int, internal: bool = False) -> Table:
     """The codebook with counts: each theme (top-level ones followed by their sub-themes),
     its sections, and the contributions and distinct participants coded with it (for a
     top-level theme, also with its sub-themes). Archived themes only if ``internal``."""
-    note = "" if internal else " " + str(PEOPLE_NOTE)
     columns = [
         Column("code", _("Code"), _("The theme's code."), "string"),
         Column("parent", _("Parent theme"), _("The code of the theme it belongs to, for a sub-theme."), "string"),
@@ -500,7 +488,7 @@ def codebook(process_id: int, internal: bool = False) -> Table:
         Column("sections", _("Sections"), _("Keys of the model's sections it relates to."), "string"),
         Column("status", _("Status"), _("Active or archived."), "string"),
         _count_column("contributions", _("Contributions"), _("Contributions coded with the theme.")),
-        _count_column("participants", _("Participants"), _("Distinct people behind them.") + note),
+        _count_column("participants", _("Participants"), _people(_("Distinct people behind them."), internal)),
         _count_column(
             "contributions_with_subthemes",
             _("Contributions with sub-themes"),
@@ -509,7 +497,7 @@ def codebook(process_id: int, internal: bool = False) -> Table:
         _count_column(
             "participants_with_subthemes",
             _("Participants with sub-themes"),
-            _("For a top-level theme: distinct people behind those.") + note,
+            _people(_("For a top-level theme: distinct people behind those."), internal),
         ),
     ]
     return Table("codebook", _("Codebook"), columns, _codebook_rows(process_id, internal))

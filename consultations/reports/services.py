@@ -31,12 +31,10 @@ from consultations.tallies import services as tallies
 from consultations.versions.keys import sort_key
 from consultations.versions.models import ConsultationModel, Version, VersionStatus
 from core.extensions import db
-from core.models import Channel, Contribution
-from core.privacy import VALUE_LABELS
+from core.models import Contribution
 from core.verdicts import VerdictStatus
 from forums.discussions.models import Forum
 from forums.meetings.models import Meeting
-from forums.sheets.models import Profile
 from forums.workshops.models import Workshop
 
 #: A figure hidden to protect people (the tallies' marker).
@@ -56,32 +54,12 @@ SESSION_TITLES = {
     "expert": _l("Expert forum sessions"),
 }
 WORKSHOP_TITLES = {"codesign": _l("Co-design workshops"), "expert": _l("Expert workshops")}
-CHANNEL_LABELS = {
-    Channel.ONLINE.value: _l("Online"),
-    Channel.IN_PERSON.value: _l("In person"),
-    Channel.WRITTEN.value: _l("In writing"),
-}
-
 Figure = int | str
 """A count of people as published: the exact number, or :data:`SUPPRESSED`."""
 
 
 def _day(value: date | datetime | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
-
-
-def dimension_labels(dimension: str) -> dict:
-    """How the values of a breakdown read (``{value: label}``; months read as themselves).
-    One query for municipalities, none otherwise."""
-    if dimension == "group":
-        return dict(tallies.GROUPS)
-    if dimension == "municipality":
-        return dict(db.session.execute(select(Municipality.id, Municipality.name)).tuples().all())
-    if dimension == "profile":
-        return {p.value: p.label for p in Profile}
-    if dimension == "channel":
-        return {**CHANNEL_LABELS, **VALUE_LABELS.get("channel", {})}
-    return {}
 
 
 # The timeline ---------------------------------------------------------------------------
@@ -291,7 +269,7 @@ def segments(process_id: int, dimensions=SEGMENTS) -> tuple[tallies.Summary, dic
     for dimension in dimensions:
         result = tallies.summary(process_id, (dimension,))
         overall = overall or result
-        labels = dimension_labels(dimension)
+        labels = tallies.dimension_labels(dimension)
         rows = [
             SegmentRow(
                 row.key[0],

@@ -30,6 +30,7 @@ from consultations.versions.models import ConsultationModel, Version
 from core import audit
 from core.extensions import db
 from core.models import Channel, Contribution, utcnow
+from core.privacy import VALUE_LABELS
 from core.roles import Role
 from core.spaces import SpaceKind
 from forums.discussions.models import Forum, Thread
@@ -239,6 +240,28 @@ def events(process_id: int):
     profile, channel, month, contribution_id, at)."""
     meetings, workshops = _attendance_events(process_id)
     return union_all(_contribution_events(process_id), meetings, workshops).subquery("events")
+
+
+#: How channels read where the privacy labels have none.
+CHANNEL_LABELS = {
+    Channel.ONLINE.value: _l("Online"),
+    Channel.IN_PERSON.value: _l("In person"),
+    Channel.WRITTEN.value: _l("In writing"),
+}
+
+
+def dimension_labels(dimension: str) -> dict:
+    """How the values of a breakdown read (``{value: label}``, a new dict; months read as
+    themselves). One query for municipalities, none otherwise."""
+    if dimension == "group":
+        return dict(GROUPS)
+    if dimension == "municipality":
+        return dict(db.session.execute(select(Municipality.id, Municipality.name)).tuples().all())
+    if dimension == "profile":
+        return {p.value: p.label for p in Profile}
+    if dimension == "channel":
+        return {**CHANNEL_LABELS, **VALUE_LABELS.get("channel", {})}
+    return {}
 
 
 @dataclass

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from accounts.models import Municipality, Process
+from accounts.models import Process
 from accounts.services import find_by_email
 from consultations import bp
 from consultations.common import ConsultationError
@@ -16,27 +16,12 @@ from consultations.tallies.models import WalkInLink
 from core.exports import FORMATS
 from core.extensions import db
 from core.forms import INVALID, ConfirmForm, clean_text
-from core.models import Channel
 from core.permissions import is_manager, managers_only
-from core.privacy import VALUE_LABELS
 from core.urls import as_id, page_arg
 from forums.discussions.models import Forum
 from forums.meetings.models import Meeting
 from forums.sheets.models import Attendee, Profile
 from forums.workshops.models import Workshop
-
-
-def _labels(dimension: str) -> dict:
-    """How the values of a dimension read."""
-    if dimension == "group":
-        return tallies.GROUPS
-    if dimension == "municipality":
-        return dict(db.session.execute(select(Municipality.id, Municipality.name)).tuples().all())
-    if dimension == "profile":
-        return {p.value: p.label for p in Profile}
-    if dimension == "channel":
-        return VALUE_LABELS.get("channel", {c.value: c.value for c in Channel})
-    return {}
 
 
 def _cross(summary: tallies.Summary, internal: bool):
@@ -82,8 +67,8 @@ def participation(process_id):
         cross=cross,
         seed=seed,
         figure=figure,
-        labels=_labels(by),
-        then_labels=_labels(then) if then else {},
+        labels=tallies.dimension_labels(by),
+        then_labels=tallies.dimension_labels(then) if then else {},
         dimensions=tallies.DIMENSIONS,
         suppressed=tallies.SUPPRESSED,
         threshold=tallies.THRESHOLD,
