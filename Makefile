@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test install install-test compile-catalogs catalogs lint system-deps clean
+.PHONY: run test bench install install-test compile-catalogs catalogs lint system-deps clean
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/system-deps.sh venv pdf
@@ -61,6 +61,13 @@ lint: $(VENV)/.installed-test
 
 test: install-test compile-catalogs lint
 	scripts/run-tests.sh
+
+# Every main page under load beside bare Flask, on SQLite then PostgreSQL (docs/development.md).
+# BENCH_ARGS="--contributions 20000 --participants 2000 --duration 3" for a quick look.
+bench: install compile-catalogs
+	scripts/system-deps.sh bench
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+	scripts/with-postgres.sh $(BIN)/python bench/pages.py --engine postgresql $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache *.egg-info

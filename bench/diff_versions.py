@@ -53,52 +53,61 @@ def keys() -> list[str]:
 
 
 def build(app) -> tuple[int, int]:
+    """A fresh database with one process and the two versions; their ids."""
     from datetime import date
 
     from accounts.models import Process
-    from consultations.versions import services as versions
-    from consultations.versions.keys import parse
-    from consultations.versions.models import Section
 
-    rng = random.Random(9)
     with app.app_context():
         db.create_all()
         process = Process(title="Bench", starts_on=date(2017, 1, 1), ends_on=date(2018, 1, 1))
         db.session.add(process)
         db.session.flush()
-        model = versions.create_model(process.id, "Modelo")
-        old = versions.new_version(model, "v1", "Uno", "", None)
-        for position, key in enumerate(keys()):
-            section = Section(version_id=old.id, key=key, kind=parse(key).kind.value, position=position)
-            versions.save_section(section, f"Sección {key}", paragraph(rng), check=False)
-            db.session.add(section)
-        db.session.flush()
-        versions.publish(old, None)
-        new = versions.new_version(model, "v2", "Dos", "", None, old)
-        sections = versions.sections_of(new)
-        for index, section in enumerate(sections):
-            if index % 3 == 0:
-                words = section.body_source.split()
-                for _ in range(8):
-                    words[rng.randrange(len(words))] = rng.choice(WORDS)
-                versions.save_section(section, section.title, " ".join(words), check=False)
-            if index % 20 == 5:
-                section.title += " (revisado)"
-        for section in sections[-3:]:
-            db.session.delete(section)
-        sections[10].position, sections[40].position = sections[40].position, sections[10].position
-        sections[60].position = 1000
-        for n in range(3):
-            extra = Section(version_id=new.id, key=f"nuevo-{n}", kind="free", position=500 + n)
-            versions.save_section(extra, f"Nueva {n}", paragraph(rng), check=False)
-            db.session.add(extra)
-        from consultations.revisions import services as revisions
+        return build_versions(process.id)
 
-        # The revision record explains every changed section before publishing.
-        revisions.save_change(new, None, "Revisión", "", revisions.unexplained(new), editorial=True)
-        versions.publish(new, None)
-        db.session.commit()
-        return old.id, new.id
+
+def build_versions(process_id: int) -> tuple[int, int]:
+    """In ``process_id``, a model "Modelo" with "Uno" (100 sections, published) and "Dos"
+    (reworded, retitled, moved, added and removed sections, published); commits and
+    returns their ids. Needs an application context."""
+    from consultations.versions import services as versions
+    from consultations.versions.keys import parse
+    from consultations.versions.models import Section
+
+    rng = random.Random(9)
+    model = versions.create_model(process_id, "Modelo")
+    old = versions.new_version(model, "v1", "Uno", "", None)
+    for position, key in enumerate(keys()):
+        section = Section(version_id=old.id, key=key, kind=parse(key).kind.value, position=position)
+        versions.save_section(section, f"Sección {key}", paragraph(rng), check=False)
+        db.session.add(section)
+    db.session.flush()
+    versions.publish(old, None)
+    new = versions.new_version(model, "v2", "Dos", "", None, old)
+    sections = versions.sections_of(new)
+    for index, section in enumerate(sections):
+        if index % 3 == 0:
+            words = section.body_source.split()
+            for _ in range(8):
+                words[rng.randrange(len(words))] = rng.choice(WORDS)
+            versions.save_section(section, section.title, " ".join(words), check=False)
+        if index % 20 == 5:
+            section.title += " (revisado)"
+    for section in sections[-3:]:
+        db.session.delete(section)
+    sections[10].position, sections[40].position = sections[40].position, sections[10].position
+    sections[60].position = 1000
+    for n in range(3):
+        extra = Section(version_id=new.id, key=f"nuevo-{n}", kind="free", position=500 + n)
+        versions.save_section(extra, f"Nueva {n}", paragraph(rng), check=False)
+        db.session.add(extra)
+    from consultations.revisions import services as revisions
+
+    # The revision record explains every changed section before publishing.
+    revisions.save_change(new, None, "Revisión", "", revisions.unexplained(new), editorial=True)
+    versions.publish(new, None)
+    db.session.commit()
+    return old.id, new.id
 
 
 def main() -> None:

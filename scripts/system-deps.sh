@@ -3,6 +3,7 @@
 #   venv  Python's venv module (python3-venv on Debian)
 #   test  Chromium for the browser tests, the PostgreSQL server, npm for axe-core
 #   pdf   Pango, HarfBuzz and a font, which WeasyPrint needs to write the PDF reports
+#   bench wrk, the HTTP load generator of `make bench`, and the PostgreSQL server
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
 LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
@@ -23,6 +24,10 @@ for part in "$@"; do
       "$LDCONFIG" -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || need+=(libpangoft2-1.0-0)
       "$LDCONFIG" -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' || need+=(libharfbuzz-subset0)
       [ -n "$(fc-list 2>/dev/null | head -1)" ] || need+=(fontconfig fonts-dejavu-core)
+      ;;
+    bench)
+      command -v wrk >/dev/null 2>&1 || need+=(wrk)
+      ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
       ;;
     *) echo "unknown part: $part" >&2; exit 2 ;;
   esac
