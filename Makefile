@@ -39,7 +39,7 @@ compile-catalogs: install
 
 # Re-extract marked strings and merge them into both catalogs (a developer's step).
 catalogs: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 --no-location --sort-output \
 		--project=cocrea -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python scripts/fill_english.py translations/en/LC_MESSAGES/messages.po

@@ -1,10 +1,10 @@
 """Application factory. Importing this module does no work; ``create_app`` does."""
 
 from flask import Flask, has_request_context, render_template
-from flask_babel import format_date, format_datetime, format_number, get_locale
+from flask_babel import format_number, get_locale
 from flask_login import current_user
 
-from core import database
+from core import database, dates
 from core import extensions as ext
 from core.config import load_config
 from core.errors import register_error_handlers
@@ -68,8 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_global(seen, "seen")
     app.add_template_global(verdict_badge, "verdict_badge")
     app.add_template_filter(format_number, "format_number")
-    app.add_template_filter(format_date, "format_date")
-    app.add_template_filter(format_datetime, "format_datetime")
+    dates.register(app)
 
     @app.get("/")
     def index():

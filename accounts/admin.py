@@ -28,6 +28,7 @@ from accounts.models import (
     User,
 )
 from core.audit import AuditEntry
+from core.confirm import confirm_page
 from core.extensions import db
 from core.forms import INVALID, ConfirmForm, clean_text
 from core.permissions import role_required
@@ -84,7 +85,7 @@ def municipalities():
 def municipality_form(municipality_id):
     """Create or edit a municipality."""
     municipality = _get_or_404(Municipality, municipality_id) if municipality_id else None
-    form = MunicipalityForm(obj=municipality)
+    form = MunicipalityForm(obj=municipality).for_changes(municipality is not None)
     if form.validate_on_submit():
         if _name_taken(Municipality, Municipality.name, form.name.data, municipality_id):
             form.name.errors.append(_("A municipality with this name already exists."))
@@ -119,7 +120,7 @@ def organisations():
 def organisation_form(organisation_id):
     """Create or edit an organisation."""
     organisation = _get_or_404(Organisation, organisation_id) if organisation_id else None
-    form = OrganisationForm(obj=organisation)
+    form = OrganisationForm(obj=organisation).for_changes(organisation is not None)
     form.kind.choices = organisation_kind_choices()
     if form.validate_on_submit():
         if _name_taken(Organisation, Organisation.name, form.name.data, organisation_id):
@@ -155,7 +156,7 @@ def processes():
 def process_form(process_id):
     """Create or edit a process; an existing one also lists and adds phases."""
     process = _get_or_404(Process, process_id) if process_id else None
-    form = ProcessForm(obj=process, prefix="process")
+    form = ProcessForm(obj=process, prefix="process").for_changes(process is not None)
     form.coordinator.choices = organisation_choices()
     if request.method == "GET" and process is not None:
         form.coordinator.data = process.coordinator_id
@@ -197,7 +198,7 @@ def add_phase(process_id):
         db.session.flush()
         flash(_("Phase added."), "success")
         return redirect(url_for("admin.process_form", process_id=process.id))
-    form = ProcessForm(obj=process, prefix="process", formdata=None)
+    form = ProcessForm(obj=process, prefix="process", formdata=None).for_changes()
     form.coordinator.choices = organisation_choices()
     form.coordinator.data = process.coordinator_id
     return (
@@ -282,15 +283,14 @@ def revoke_role(assignment_id):
     form = ConfirmForm()
     if not form.is_submitted():
         role = f"{assignment.role_label} — {assignment.scope_name}" if assignment.scope_name else assignment.role_label
-        return render_template(
-            "confirm.html",
-            form=form,
+        return confirm_page(
             question=_("Remove the role %(role)s from %(name)s?", role=role, name=assignment.user.public_name),
             explanation=_("They lose what this role allows at once. You can grant it again later."),
             button=_("Remove the role"),
             action=url_for("admin.revoke_role", assignment_id=assignment.id),
             back=url_for("admin.user_detail", user_id=user_id),
             back_label=_("Back to the account"),
+            form=form,
         )
     if not form.validate():
         abort(400)

@@ -1,7 +1,22 @@
 """Sign-up, sign-in, profile, password, language, privacy, consent and verification
 requests."""
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+import math
+import time
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -133,14 +148,64 @@ def require_current_consent():
     return redirect(url_for("accounts.consent", next=next_page), 303)
 
 
-@bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_limit("RATELIMIT_REGISTER"), methods=["POST"])
-def register():
-    """Create an account; records consent to the privacy notice."""
-    if current_user.is_authenticated:
-        return redirect(url_for("accounts.profile"))
+def _register_form() -> RegisterForm:
     form = RegisterForm()
     form.municipality.choices = municipality_choices()
+    return form
+
+
+def _created_an_account(response) -> bool:
+    """Whether this request created an account: only those count against
+    ``RATELIMIT_REGISTER``, so that a room sharing one address (a session's Wi-Fi) is not
+    refused because some people mistyped."""
+    return g.get("account_created", False)
+
+
+def _register_refused(limit) -> Response:
+    """The registration form again, keeping what was typed (but the passwords), with why
+    it was refused and when to try again: the answer when an address reached one of the
+    registration limits, instead of the bare "too many attempts" page."""
+    # reset_at is whole seconds: clamp, so a second's rounding never asks for more than the window.
+    seconds = max(1, min(limit.reset_at - int(time.time()), limit.limit.get_expiry()))
+    minutes = math.ceil(seconds / 60)
+    refused = ngettext(
+        "What you typed is kept below: enter the password again and send the form in %(num)s minute.",
+        "What you typed is kept below: enter the password again and send the form in %(num)s minutes.",
+        minutes,
+    )
+    page = render_template("accounts/register.html", form=_register_form(), refused=refused, next=_register_next())
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _register_next() -> str | None:
+    """Where to go after registering, when the page that sent the person here said so
+    (a session page): only a path on this site."""
+    target = request.args.get("next")
+    return target if is_safe_redirect(target) else None
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(
+    _limit("RATELIMIT_REGISTER"),
+    methods=["POST"],
+    scope="accounts",
+    deduct_when=_created_an_account,
+    on_breach=_register_refused,
+)
+@limiter.limit(_limit("RATELIMIT_REGISTER_ATTEMPTS"), methods=["POST"], scope="attempts", on_breach=_register_refused)
+def register():
+    """Create an account; records consent to the privacy notice.
+
+    From one address, ``RATELIMIT_REGISTER`` accounts may be created (failed attempts do
+    not count) and ``RATELIMIT_REGISTER_ATTEMPTS`` forms sent; beyond either, the form
+    comes back with what was typed and a 429 (:func:`_register_refused`).
+    """
+    target = _register_next()
+    if current_user.is_authenticated:
+        return redirect(target or url_for("accounts.profile"))
+    form = _register_form()
     if form.validate_on_submit():
         try:
             user = services.register_user(
@@ -153,13 +218,15 @@ def register():
         except services.AccountError as error:
             form.email.errors.append(str(error))
         else:
+            g.account_created = True
             emails.send_confirmation(user)
             _start_session(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-            # Led to their municipality's citizen forum, if it has one, else the home page.
-            return redirect(welcome_url(user) or url_for("index"))
+            # Back to the page that sent them here (a session), else led to their
+            # municipality's citizen forum, if it has one, else the home page.
+            return redirect(target or welcome_url(user) or url_for("index"))
     status = INVALID if form.errors else 200
-    return render_template("accounts/register.html", form=form), status
+    return render_template("accounts/register.html", form=form, next=target), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

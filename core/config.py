@@ -86,7 +86,10 @@ def load_config(app, test_config: dict | None) -> None:
         RATELIMIT_POST="6 per minute",
         RATELIMIT_LOGIN_ADDRESS="30 per minute",
         RATELIMIT_LOGIN_ACCOUNT="5 per minute",
-        RATELIMIT_REGISTER="10 per hour",
+        # Per address: accounts created (a room of 40 on one Wi-Fi must fit), and forms
+        # sent (mistakes included), which keeps probing for registered addresses slow.
+        RATELIMIT_REGISTER="60 per hour",
+        RATELIMIT_REGISTER_ATTEMPTS="200 per hour",
         RATELIMIT_PASSWORD_ADDRESS="20 per minute",
         RATELIMIT_PASSWORD_ACCOUNT="5 per minute",
         RATELIMIT_PASSWORD_RESET_ADDRESS="10 per hour",

@@ -33,6 +33,9 @@ def render_error(code: int, message=None):
 
 def _handle_http(error: HTTPException):
     db.session.rollback()
+    if error.response is not None:
+        # The answer was drawn already: a rate-limited form given back with what was typed.
+        return error.response
     code = error.code or 500
     if code not in ERROR_TEXTS:
         return error

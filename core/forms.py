@@ -26,8 +26,19 @@ def clean_text(value: str | None) -> str:
     return strip_control(value or "")
 
 
+#: The button of a form that edits something that exists (creating says "Save").
+SAVE_CHANGES = _l("Save changes")
+
+
 class Form(FlaskForm):
     """Every form of the platform derives from this."""
+
+    def for_changes(self, editing: bool = True):
+        """Label the submit button "Save changes" when ``editing`` something that exists;
+        returns the form."""
+        if editing and "submit" in self._fields:
+            self.submit.label.text = SAVE_CHANGES
+        return self
 
     class Meta:
         def bind_field(self, form, unbound_field, options):

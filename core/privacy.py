@@ -25,8 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+
+from core import dates
 
 EXPORTS: dict[str, Callable] = {}
 ERASERS: dict[str, Callable] = {}
@@ -153,17 +154,15 @@ def _is_local_path(value: str) -> bool:
 
 def format_value(value, path: tuple[str, ...] = ()) -> str:
     """``value`` as a reader sees it: times in the platform's time zone and the reader's
-    language, ``Yes``/``No``, coded values through their registered labels, ``—`` for
-    nothing; dicts and lists inline. Needs a request context (flask-babel); raises nothing
-    else."""
+    language (the compact form of :mod:`core.dates`), ``Yes``/``No``, coded values through
+    their registered labels, ``—`` for nothing; dicts and lists inline. Needs a request
+    context (flask-babel); raises nothing else."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if isinstance(value, datetime):
-        return format_datetime(value, "medium")
-    if isinstance(value, date):
-        return format_date(value, "medium")
+    if isinstance(value, date):  # a datetime too: compact shows its time
+        return dates.compact(value)
     if isinstance(value, Mapping):
         shown = [(k, v) for k, v in value.items() if v not in (None, "")]
         return "; ".join(f"{label_for((*path, k))}: {format_value(v, (*path, k))}" for k, v in shown) or "—"

@@ -8,7 +8,7 @@ BODY_MAX = 20_000
 #: The most a title may say.
 TITLE_MAX = 200
 
-BODY_HINT = _l("You can use Markdown: **bold**, *italics*, lists with -, links as [text](https://…).")
+BODY_HINT = _l("You can format the text: **bold**, *italics*, lists with -, links as [text](https://…).")
 #: What a ``datetime-local`` field sends (with or without seconds).
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 

@@ -29,7 +29,7 @@ from tests.conftest import Persona, login
 STARTS = datetime(2017, 5, 10, 18, 0)
 
 
-def _workshop(actor, process_id, kind="codesign", title="Taller de co-diseño"):
+def _workshop(actor, process_id, kind="codesign", title="Taller de codiseño"):
     return workshops.create(
         actor,
         process_id=process_id,

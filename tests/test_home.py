@@ -106,7 +106,7 @@ def test_a_finished_process_says_when_it_ended(client, factory):
     factory.process("Proceso 2016–2018")  # 1 September 2016 to 30 June 2018
     page = client.get("/", headers=EN).get_data(as_text=True)
     assert "Proceso 2016–2018" in page
-    assert "The process ended on June 30, 2018." in page
+    assert "The process ended on Saturday, 30 June 2018." in page
 
 
 def test_home_hides_what_the_viewer_may_not_see(app, client, factory, places):

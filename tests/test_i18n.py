@@ -84,7 +84,7 @@ def extracted(tmp_path_factory):
     """The strings marked in the code now, extracted as ``make catalogs`` does."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     argv = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext"]
-    argv += ["-k", "lazy_pgettext:1c,2"]
+    argv += ["-k", "lazy_pgettext:1c,2", "-k", "lazy_ngettext:1,2"]
     CommandLineInterface().run([*argv, "-o", str(pot), str(ROOT)])
     with open(pot, "rb") as handle:
         ids = {(m.id, m.context) for m in read_po(handle) if m.id}

@@ -172,7 +172,7 @@ def test_a_workshop_invitation_is_mailed_in_spanish_by_default(app, factory, smt
     invited = factory.user()
     set_preference(app, invited.id, "immediate")
     facilitator = factory.user(Role.FACILITATOR, organisation_id=factory.organisation())
-    workshop_id = factory.workshop(title="Taller de co-diseño")
+    workshop_id = factory.workshop(title="Taller de codiseño")
     with outside_a_request(app):
         workshops.invite(
             db.session.get(User, facilitator.id), db.session.get(Workshop, workshop_id), invited.email, "participant"
@@ -181,7 +181,7 @@ def test_a_workshop_invitation_is_mailed_in_spanish_by_default(app, factory, smt
     message = smtp.only(invited.email)
     assert message["Content-Language"] == "es"
     assert 'lang="es"' in html_of(message)
-    assert "Taller de co-diseño" in message["Subject"]
+    assert "Taller de codiseño" in message["Subject"]
     assert f"{BASE}/forums/workshops/{workshop_id}" in text_of(message)
     assert_unsubscribable(message)
 

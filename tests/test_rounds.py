@@ -305,17 +305,20 @@ def test_a_closed_or_scheduled_round_refuses_everyone_with_its_date(app, factory
         before, after = db.session.get(CommentRound, scheduled), db.session.get(CommentRound, closed)
         for persona in personas.values():
             user = db.session.get(User, persona.id)
-            assert rounds.refusal(user, before) == "This round opens on Mar 15, 2999."
-            assert rounds.refusal(user, after) == "This round closed on Mar 15, 2020."
-        assert rounds.refusal(None, before) == "This round opens on Mar 15, 2999."
-        # The date is the platform's: 02:00 UTC on 15 March is 23:00 on the 14th in Santiago.
+            assert rounds.refusal(user, before) == "This round opens on Friday, 15 March 2999, 12:00."
+            assert rounds.refusal(user, after) == "This round closed on Sunday, 15 March 2020, 12:00."
+        assert rounds.refusal(None, before) == "This round opens on Friday, 15 March 2999, 12:00."
+        # The time is the platform's: 02:00 UTC on 15 March is 23:00 on the 14th in Santiago.
         after.closes_at = datetime(2020, 3, 15, 2)
-        assert rounds.refusal(None, after) == "This round closed on Mar 14, 2020."
+        assert rounds.refusal(None, after) == "This round closed on Saturday, 14 March 2020, 23:00."
         after.closes_at = datetime(2020, 3, 15, 15)
         # At a given time: the closed round was open then.
         citizen = db.session.get(User, personas["citizen"].id)
         assert rounds.refusal(citizen, after, at=datetime(2020, 3, 10)) is None
-        assert rounds.refusal(citizen, after, at=datetime(2020, 2, 10)) == "This round opens on Mar 1, 2020."
+        assert (
+            rounds.refusal(citizen, after, at=datetime(2020, 2, 10))
+            == "This round opens on Sunday, 1 March 2020, 12:00."
+        )
 
 
 def test_section_page_shows_the_form_inside_the_audience_and_the_reason_outside(
@@ -353,7 +356,7 @@ def test_scheduled_round_shows_its_opening_date_and_refuses_comments(app, client
     _set_dates(app, rid, datetime(2999, 3, 15, 15), datetime(2999, 4, 15, 15))
     login(client, personas["citizen"])
     page = _text(client, _section_url(version))
-    assert "This round opens on Mar 15, 2999." in page
+    assert "This round opens on Friday, 15 March 2999, 12:00." in page
     assert f'action="/consultations/rounds/{rid}/comments"' not in page
     refused = client.post(f"/consultations/rounds/{rid}/comments", data=_form(rid))
     assert refused.status_code == 303
@@ -907,9 +910,9 @@ def test_announcement_gives_the_opening_date_in_the_platforms_time_zone(app, cli
         rid = made.id
     with app.test_request_context(headers=EN):
         note = db.session.scalar(select(Notification).where(Notification.user_id == personas["citizen"].id))
-        assert note.text == "The comment round “Ronda nocturna” on v0.1 is open to you from Mar 14, 2030."
+        assert note.text == "The comment round “Ronda nocturna” on v0.1 is open to you from Thursday, 14 March 2030."
     login(client, personas["citizen"])
-    assert "This round opens on Mar 14, 2030." in _text(client, f"/consultations/rounds/{rid}")
+    assert "This round opens on Thursday, 14 March 2030, 22:00." in _text(client, f"/consultations/rounds/{rid}")
 
 
 def test_staff_and_expert_rounds_notify_their_audience_only(app, factory, places, personas, version):
@@ -1082,7 +1085,7 @@ def test_facilitators_list_filters(client, personas, places, listed):
     for query, expected in cases.items():
         assert _shown(_text(client, f"{url}?{query}")) == expected, query
     assert "No comments match." in _text(client, f"{url}?channel=written")
-    assert "3/14/24, 10:00" in _text(client, f"{url}?section=*"), "shown in Santiago's time"
+    assert "14 Mar 2024, 22:00" in _text(client, f"{url}?section=*"), "shown in Santiago's time"
 
 
 def test_facilitators_list_is_paginated(app, client, factory, personas, version):

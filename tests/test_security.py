@@ -170,13 +170,78 @@ def test_rate_limit_page_is_translated(client, personas):
     assert "Demasiados intentos" in response.get_data(as_text=True)
 
 
-def test_register_rate_limited_per_address(app, client):
-    app.config["RATELIMIT_REGISTER"] = "2 per hour"
+def _registration(number, **changes):
+    return {
+        "email": f"vecina{number}@example.org",
+        "display_name": f"Vecina {number}",
+        "password": "una clave bien larga",
+        "confirm": "una clave bien larga",
+        "consent": "y",
+        **changes,
+    }
+
+
+def test_a_room_of_forty_registers_from_one_address_and_mistakes_do_not_count(app, places):
+    """A session's Wi-Fi: one address for the whole room. Only accounts created count
+    against the limit (60 an hour by default), so forty people register, each after a
+    mistake, and the sixty-first account is refused with the form kept."""
+    assert app.config["RATELIMIT_REGISTER"] == "60 per hour"
+    statuses = []
+    for number in range(60):
+        device = app.test_client()  # each person on their own phone, the same address
+        if number < 40:
+            mistake = device.post("/register", data=_registration(number, confirm="otra clave distinta"))
+            assert mistake.status_code == 422
+        statuses.append(device.post("/register", data=_registration(number)).status_code)
+    assert statuses == [302] * 60
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email.like("vecina%"))) == 60
+
+    refused = app.test_client().post(
+        "/register",
+        data=_registration(60, municipality=str(places["home"])),
+        headers={"Accept-Language": "en"},
+    )
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    page = refused.get_data(as_text=True)
+    assert "Too many registrations from this connection" in page
+    assert "enter the password again and send the form in" in page
+    assert 'value="vecina60@example.org"' in page and 'value="Vecina 60"' in page, "what was typed is kept"
+    assert f'<option selected value="{places["home"]}">' in page
+    assert "una clave bien larga" not in page, "but not the password"
+    assert "Error code" not in page, "the form, not the error page"
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.email == "vecina60@example.org")) is None
+
+
+def test_register_attempts_have_a_higher_limit_of_their_own(app, client):
+    """Failed forms do not use up the accounts an address may create, but they are not
+    unlimited either (probing which addresses have an account stays slow)."""
+    app.config["RATELIMIT_REGISTER_ATTEMPTS"] = "3 per hour"
     try:
-        statuses = [client.post("/register", data={"email": "bad"}).status_code for _ in range(3)]
+        statuses = [
+            client.post("/register", data=_registration(1, email="bad"), headers={"Accept-Language": "es"})
+            for _ in range(4)
+        ]
     finally:
-        app.config["RATELIMIT_REGISTER"] = "10 per hour"
-    assert statuses == [422, 422, 429]
+        app.config["RATELIMIT_REGISTER_ATTEMPTS"] = "200 per hour"
+    assert [r.status_code for r in statuses] == [422, 422, 422, 429]
+    page = statuses[-1].get_data(as_text=True)
+    assert 'value="Vecina 1"' in page and 'id="register-refused"' in page
+
+
+def test_signed_in_posts_to_register_use_none_of_the_allowance(app, client, personas):
+    app.config["RATELIMIT_REGISTER"] = "1 per hour"
+    try:
+        login(client, personas["citizen"])
+        assert [client.post("/register", data=_registration(1)).status_code for _ in range(3)] == [302] * 3
+        client.post("/logout")
+        assert client.post("/register", data=_registration(2)).status_code == 302
+        client.post("/logout")
+        assert client.post("/register", data=_registration(3)).status_code == 429
+    finally:
+        app.config["RATELIMIT_REGISTER"] = "60 per hour"
 
 
 def test_password_change_rate_limited_per_account(client, personas):

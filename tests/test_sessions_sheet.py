@@ -16,7 +16,7 @@ from core.models import Contribution, utcnow
 from core.notifications import Notification
 from forums.meetings.models import Meeting, MeetingRegistration
 from forums.sheets.models import Attendee
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 EN = {"Accept-Language": "en"}
 
@@ -288,6 +288,63 @@ def test_non_member_is_told_to_join(client, factory, forum, personas):
     page = _page(client, f"/forums/sessions/{meeting_id}")
     assert "Sessions are for members of the forum" in page
     assert f'action="/forums/{forum}/join"' in page and "Register for this session" not in page
+
+
+def test_joining_from_a_session_page_comes_back_to_the_session(app, client, factory, forum, personas):
+    meeting_id = factory.meeting(forum, starts_at=utcnow() + timedelta(days=3))
+    session_url = f"/forums/sessions/{meeting_id}"
+    login(client, personas["expert"])
+    page = _page(client, session_url)
+    assert f'<input type="hidden" name="next" value="{session_url}">' in page
+    response = client.post(f"/forums/{forum}/join", data={"next": session_url})
+    assert response.status_code == 302 and response.location == session_url
+    back = _page(client, response.location)
+    assert "Register for this session" in back and "how-to-register" not in back
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example", ""])
+def test_joining_goes_only_to_a_page_of_this_site(client, factory, forum, personas, target):
+    login(client, personas["expert"])
+    response = client.post(f"/forums/{forum}/join", data={"next": target})
+    assert response.status_code == 302 and response.location == f"/forums/{forum}"
+
+
+def test_signing_in_or_registering_from_a_session_page_comes_back_to_it(client, factory, forum, personas):
+    meeting_id = factory.meeting(forum, starts_at=utcnow() + timedelta(days=3))
+    session_url = f"/forums/sessions/{meeting_id}"
+    page = _page(client, session_url)
+    assert f'href="/register?next={session_url}"' in page
+    signed_in = client.post(
+        f"/login?next={session_url}", data={"email": personas["expert"].email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302 and signed_in.location == session_url
+    assert "Sessions are for members of the forum" in _page(client, session_url), "then told to join"
+    client.post("/logout")
+    form = _page(client, f"/register?next={session_url}")
+    assert f'href="/login?next={session_url}"' in form, "signing in instead keeps the way back"
+    registered = client.post(
+        f"/register?next={session_url}",
+        data={
+            "email": "nueva@example.org",
+            "display_name": "Vecina nueva",
+            "password": "una clave bien larga",
+            "confirm": "una clave bien larga",
+            "consent": "y",
+        },
+    )
+    assert registered.status_code == 302 and registered.location == session_url
+    client.post("/logout")
+    elsewhere = client.post(
+        "/register?next=https://evil.example/",
+        data={
+            "email": "otra@example.org",
+            "display_name": "Otra vecina",
+            "password": "una clave bien larga",
+            "confirm": "una clave bien larga",
+            "consent": "y",
+        },
+    )
+    assert elsewhere.status_code == 302 and "evil" not in elsewhere.location
 
 
 def test_member_sees_the_button_and_closed_registration_is_said(app, client, factory, forum, personas):

@@ -18,7 +18,7 @@ from forums.workshops.boards.models import Board, BoardColumn, Card, Cluster
 from forums.workshops.models import Workshop
 from tests.conftest import login
 
-WORKSHOP = {"kind": "codesign", "title": "Taller de co-diseño 1", "starts_at": "2017-05-10T09:30", "place": "CPLT"}
+WORKSHOP = {"kind": "codesign", "title": "Taller de codiseño 1", "starts_at": "2017-05-10T09:30", "place": "CPLT"}
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def _card_ids(app, board_id):
 
 def test_workshop_pages_show_details_and_boards(client, workshop, personas):
     page = client.get(f"/forums/workshops/{workshop['id']}").get_data(as_text=True)
-    assert "Taller de co-diseño 1" in page and "Muro de ideas" in page
+    assert "Taller de codiseño 1" in page and "Muro de ideas" in page
     assert client.get("/forums/workshops").status_code == 200
     board = client.get(f"/forums/boards/{workshop['board']}").get_data(as_text=True)
     for column in ("Transparencia", "Participación y Colaboración", "Rendición de Cuentas", "Innovación", "Otro"):
@@ -127,6 +127,82 @@ def test_locked_board_refuses_changes_with_a_message(app, client, workshop, pers
     assert client.post(f"/forums/cards/{card_id}/delete").status_code == 303
     assert client.get(f"/forums/cards/{card_id}/edit").status_code == 303
     assert _card_ids(app, workshop["board"]) == [card_id]
+
+
+def _inside(page, element_id, end):
+    """The part of ``page`` from the element ``element_id`` to the next ``end``."""
+    return page.split(f'id="{element_id}"', 1)[1].split(end, 1)[0]
+
+
+def test_refused_dot_vote_is_told_beside_the_card(app, client, workshop, personas):
+    login(client, personas["citizen"])
+    for text in ("Uno", "Dos"):
+        _add(client, workshop, text)
+    cards = _card_ids(app, workshop["board"])
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    board = f"/forums/boards/{workshop['board']}"
+    assert client.post(f"{board}/round", data={"dots": "1", "max_per_card": "1"}).status_code == 302
+    client.post("/logout")
+    login(client, personas["citizen"])
+    assert client.post(f"/forums/cards/{cards[0]}/vote").status_code == 302
+    refused = client.post(f"/forums/cards/{cards[1]}/vote", headers={"Accept-Language": "en"})
+    assert refused.status_code == 303
+    assert refused.location.endswith(f"{board}#card-{cards[1]}"), "the page scrolls to the card"
+    page = client.get(refused.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    message = "You have used your only dot: take it back first."
+    assert message in _inside(page, f"card-{cards[1]}", "</li>"), "beside the card voted on"
+    assert page.count(message) == 1, "not at the top of the page as well"
+    again = client.get(board, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert message not in again, "said once"
+
+
+def test_card_refused_by_a_locked_board_is_told_beside_the_form_with_the_text_kept(app, client, workshop, personas):
+    column = workshop["columns"][1]
+    login(client, personas["citizen"])
+    open_page = client.get(f"/forums/boards/{workshop['board']}").get_data(as_text=True)
+    assert f'id="add-card-{column}"' in open_page
+    client.post("/logout")
+    login(client, personas["facilitator"])
+    assert client.post(f"/forums/boards/{workshop['board']}/lock").status_code == 302
+    client.post("/logout")
+    login(client, personas["citizen"])
+    response = _add(client, workshop, "Lo que escribí mientras cerraban", column=1)
+    assert response.status_code == 303
+    assert response.location.endswith(f"#add-card-{column}")
+    page = client.get(response.location).get_data(as_text=True)
+    beside = _inside(page, f"add-card-{column}", "</div>\n")
+    assert "Este tablero está cerrado" in beside
+    assert "Lo que escribí mientras cerraban</textarea>" in page and "readonly" in page
+    assert "Lo que escribí" not in client.get(response.location).get_data(as_text=True), "shown once"
+    assert _card_ids(app, workshop["board"]) == []
+
+
+def test_card_refused_for_its_text_scrolls_back_to_the_form(app, client, workshop, personas):
+    column = workshop["columns"][0]
+    login(client, personas["citizen"])
+    response = _add(client, workshop, "x" * 501)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    action = f'action="/forums/boards/{workshop["board"]}/columns/{column}/cards#add-card-{column}"'
+    assert action in page, "the browser scrolls to the form the page is drawn again with"
+    form = _inside(page, f"add-card-{column}", "</form>")
+    assert "500 caracteres" in form and "x" * 501 in form
+
+
+def test_report_on_a_card_is_acknowledged_beside_it(app, client, workshop, personas):
+    login(client, personas["citizen"])
+    _add(client, workshop, "Una idea")
+    card_id = _card_ids(app, workshop["board"])[0]
+    with app.app_context():
+        contribution_id = db.session.get(Card, card_id).contribution_id
+    client.post("/logout")
+    login(client, personas["staff"])
+    back = f"/forums/boards/{workshop['board']}#card-{card_id}"
+    response = client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": "", "next": back})
+    assert response.location.endswith(back)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "flash-error" in _inside(page, f"card-{card_id}", "</li>")
 
 
 def test_author_edits_and_deletes_own_card_only(app, client, workshop, personas):

@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired, Optional
 from consultations.common import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from consultations.rounds.models import Audience, Stance
 from consultations.rounds.services import SAID_BY_MAX
-from core.forms import Form, at_most, required
+from core.forms import SAVE_CHANGES, Form, at_most, required
 from core.models import Channel
 from forums.common import BODY_HINT, DATETIME_FORMATS
 
@@ -40,7 +40,9 @@ class RoundForm(Form):
     )
     title = StringField(_l("Title"), validators=[required(), at_most(TITLE_MAX)])
     question = TextAreaField(
-        _l("Guiding question"), validators=[at_most(BODY_MAX)], description=_l("What you ask people. Markdown.")
+        _l("Guiding question"),
+        validators=[at_most(BODY_MAX)],
+        description=_l("What you ask people. You can format the text: **bold**, *italics*, lists with -."),
     )
     opens_at = _when(_l("Opens"))
     closes_at = _when(_l("Closes"))
@@ -52,7 +54,7 @@ class RoundEditForm(Form):
     question = TextAreaField(_l("Guiding question"), validators=[at_most(BODY_MAX)])
     opens_at = _when(_l("Opens"))
     closes_at = _when(_l("Closes"))
-    submit = SubmitField(_l("Save"))
+    submit = SubmitField(SAVE_CHANGES)
 
 
 class ExtendForm(Form):

@@ -10,9 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +29,7 @@ from consultations.rounds.models import (
 )
 from consultations.versions import services as versions
 from consultations.versions.models import Section, Version, VersionStatus
-from core import audit
+from core import audit, dates
 from core.extensions import db
 from core.models import Channel, Contribution, utcnow
 from core.notifications import Notification, notify, register_kinds
@@ -45,7 +45,7 @@ register_kinds(
             "The comment round “%(title)s” on %(version)s is open to you from %(opens)s.",
             title=p["title"],
             version=p["version"],
-            opens=format_date(date.fromisoformat(p["opens"])),
+            opens=dates.day(date.fromisoformat(p["opens"])),
         ),
         "round.reply": lambda p: _("%(name)s replied to your comment in “%(title)s”.", **p),
         "version.superseded": lambda p: _("%(old)s, on which you commented, has been replaced by %(new)s.", **p),
@@ -245,9 +245,9 @@ def refusal(user, round_: CommentRound, at: datetime | None = None) -> str | Non
     if they can."""
     status = round_.status_at(at or utcnow())
     if status == RoundStatus.SCHEDULED:
-        return _("This round opens on %(date)s.", date=format_date(round_.opens_at))
+        return _("This round opens on %(date)s.", date=dates.when(round_.opens_at))
     if status == RoundStatus.CLOSED:
-        return _("This round closed on %(date)s.", date=format_date(round_.closes_at))
+        return _("This round closed on %(date)s.", date=dates.when(round_.closes_at))
     if round_.version.status == VersionStatus.SUPERSEDED.value:
         return _(
             "This round was on %(version)s, which a later version has replaced: comment on the current one.",

@@ -6,7 +6,7 @@ from wtforms import HiddenField, SelectField, StringField, SubmitField, TextArea
 from consultations.common import BODY_MAX, TITLE_MAX
 from consultations.versions.keys import KEY_MAX
 from consultations.versions.services import LABEL_MAX
-from core.forms import Form, at_most, required
+from core.forms import SAVE_CHANGES, Form, at_most, required
 from forums.common import BODY_HINT
 
 
@@ -23,7 +23,9 @@ class VersionForm(Form):
     )
     title = StringField(_l("Title"), validators=[required(), at_most(TITLE_MAX)])
     summary = TextAreaField(
-        _l("Summary"), validators=[at_most(BODY_MAX)], description=_l("What this version is. Markdown.")
+        _l("Summary"),
+        validators=[at_most(BODY_MAX)],
+        description=_l("What this version is. You can format the text: **bold**, *italics*, lists with -."),
     )
     submit = SubmitField(_l("Save"))
 
@@ -45,7 +47,7 @@ class SectionForm(Form):
 class SectionEditForm(Form):
     title = StringField(_l("Title"), validators=[required(), at_most(TITLE_MAX)])
     body = TextAreaField(_l("Text"), validators=[at_most(BODY_MAX)], description=BODY_HINT)
-    submit = SubmitField(_l("Save"))
+    submit = SubmitField(SAVE_CHANGES)
 
 
 class MoveForm(Form):

@@ -71,7 +71,7 @@ def model(model_id):
 def edit_model(model_id):
     """Rename a model or change its description."""
     model = model_or_404(model_id)
-    form = ModelForm(process_id=model.process_id, title=model.title, description=model.description_source)
+    form = ModelForm(process_id=model.process_id, title=model.title, description=model.description_source).for_changes()
     form.process_id.choices = [SelectChoice(model.process_id, model.process.title)]
     if form.validate_on_submit():
         try:
@@ -137,7 +137,7 @@ def edit_version(version_id):
     version = version_or_404(version_id)
     if not version.is_draft:
         return _back_to(version, versions.NEVER_EDITED)
-    form = VersionForm(label=version.label, title=version.title, summary=version.summary_source)
+    form = VersionForm(label=version.label, title=version.title, summary=version.summary_source).for_changes()
     if form.validate_on_submit():
         try:
             versions.update_version(version, form.label.data, form.title.data, form.summary.data)

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, Optional
 
-from core.forms import Form, at_most, int_or_none, required
+from core.forms import SAVE_CHANGES, Form, at_most, int_or_none, required
 from forums.common import BODY_HINT, BODY_MAX, TITLE_MAX
 from forums.discussions.models import ForumKind, ForumStatus
 
@@ -21,7 +21,7 @@ class ForumForm(Form):
 class ForumEditForm(Form):
     title = ForumForm.title
     description = ForumForm.description
-    submit = SubmitField(_l("Save"))
+    submit = SubmitField(SAVE_CHANGES)
 
 
 class StatusForm(Form):

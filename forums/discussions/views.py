@@ -8,11 +8,13 @@ from sqlalchemy.orm import joinedload
 
 from accounts.choices import municipality_choices
 from accounts.models import Process
+from core.confirm import confirm_page
 from core.extensions import account_key, db, limiter
 from core.flashes import flash_at, take_flashes_at
 from core.forms import INVALID, ConfirmForm, clean_text
 from core.models import Contribution
 from core.permissions import is_manager, managers_only
+from core.security import is_safe_redirect
 from core.text import render_markdown, stored_html
 from core.urls import id_arg, page_arg
 from forums import bp
@@ -139,7 +141,8 @@ def set_status(forum_id):
 @bp.post("/<int:forum_id>/join")
 @login_required
 def join(forum_id):
-    """Join an open forum."""
+    """Join an open forum; back to the forum, or to the page that offered the button
+    (``next``, a path on this site: a session of the forum)."""
     forum, _member = forum_or_404(forum_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -149,7 +152,8 @@ def join(forum_id):
         flash(str(error), "error")
     else:
         flash(_("You joined %(forum)s.", forum=forum.title), "success")
-    return redirect(url_for("forums.forum", forum_id=forum.id))
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else url_for("forums.forum", forum_id=forum.id))
 
 
 @bp.route("/<int:forum_id>/leave", methods=["GET", "POST"])
@@ -162,12 +166,7 @@ def leave(forum_id):
         if member is None:
             flash(_("You are not a member of this forum."), "error")
             return redirect(url_for("forums.forum", forum_id=forum.id))
-        return render_template(
-            "confirm.html",
-            form=form,
-            forum=forum,
-            thread=None,
-            crumbs="forums/_crumbs.html",
+        return confirm_page(
             question=_("Leave %(forum)s?", forum=forum.title),
             explanation=_(
                 "What you wrote stays in the forum. You will no longer be able to post or register "
@@ -177,6 +176,10 @@ def leave(forum_id):
             action=url_for("forums.leave", forum_id=forum.id),
             back=url_for("forums.forum", forum_id=forum.id),
             back_label=_("Back to the forum"),
+            form=form,
+            crumbs="forums/_crumbs.html",
+            forum=forum,
+            thread=None,
         )
     if not form.validate():
         abort(400)
@@ -405,22 +408,22 @@ def delete_post(post_id):
         abort(403)
     form = ConfirmForm()
     if not form.is_submitted():
-        return render_template(
-            "confirm.html",
-            form=form,
-            forum=forum,
-            thread=thread,
-            thread_title=_("Hidden thread")
-            if not is_manager(current_user) and services.hidden_titles([thread.id])
-            else thread.title,
-            crumbs="forums/_crumbs.html",
+        return confirm_page(
             question=_("Delete this post?"),
-            quote=post.contribution.html,
             explanation=_("Its text is removed; the thread shows that a post was deleted. This cannot be undone."),
             button=_("Delete the post"),
             action=url_for("forums.delete_post", post_id=post.id),
             back=post_url(post),
             back_label=_("Back to the thread"),
+            form=form,
+            crumbs="forums/_crumbs.html",
+            concerns="forums/_confirm_post.html",
+            forum=forum,
+            thread=thread,
+            thread_title=_("Hidden thread")
+            if not is_manager(current_user) and services.hidden_titles([thread.id])
+            else thread.title,
+            post=post,
         )
     if not form.validate():
         abort(400)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from flask_login import current_user, login_required
 
+from core.confirm import confirm_page
 from core.extensions import db
 from core.forms import INVALID, ConfirmForm
 from core.permissions import is_manager, managers_only
@@ -76,7 +77,7 @@ def edit_meeting(meeting_id):
         online_url=meeting.online_url,
         capacity=meeting.capacity,
         agenda=meeting.agenda_source,
-    )
+    ).for_changes()
     if form.validate_on_submit():
         try:
             meetings.update(meeting, **_form_fields(form))
@@ -135,15 +136,24 @@ def _change_status(endpoint: str, meeting_id: int):
         else:
             flash(str(done), "success")
         return redirect(url_for("forums.meeting", meeting_id=meeting.id))
-    return render_template(
-        "forums/meetings/confirm.html",
+    return _confirm(meeting, forum, form, question, explanation, button, f"forums.{endpoint}")
+
+
+def _confirm(meeting: Meeting, forum, form: ConfirmForm, question, explanation, button, endpoint: str) -> str:
+    """The confirmation step of an action on a session, which it shows; back to the session."""
+    return confirm_page(
+        question=str(question),
+        explanation=str(explanation),
+        button=str(button),
+        action=url_for(endpoint, meeting_id=meeting.id),
+        back=url_for("forums.meeting", meeting_id=meeting.id),
+        back_label=_("Back to the session"),
+        form=form,
+        subject=meeting.title,
+        crumbs="forums/_crumbs.html",
+        concerns="forums/meetings/_confirm_session.html",
         meeting=meeting,
         forum=forum,
-        form=form,
-        question=question,
-        explanation=explanation,
-        button=button,
-        action=url_for(f"forums.{endpoint}", meeting_id=meeting.id),
     )
 
 
@@ -238,18 +248,17 @@ def unregister_meeting(meeting_id):
         if registration is None or registration.status == RegistrationStatus.CANCELLED.value:
             flash(_("You are not registered for this session."), "error")
             return redirect(url_for("forums.meeting", meeting_id=meeting.id))
-        return render_template(
-            "forums/meetings/confirm.html",
-            meeting=meeting,
-            forum=forum,
-            form=form,
-            question=_("Cancel your registration?"),
-            explanation=_(
+        return _confirm(
+            meeting,
+            forum,
+            form,
+            _("Cancel your registration?"),
+            _(
                 "Your place goes to the first person on the waiting list, if there is one. "
                 "You can register again while registration is open."
             ),
-            button=_("Cancel my registration"),
-            action=url_for("forums.unregister_meeting", meeting_id=meeting.id),
+            _("Cancel my registration"),
+            "forums.unregister_meeting",
         )
     if not form.validate():
         abort(400)

@@ -226,7 +226,7 @@ BOARD_INDICATORS = {
 
 CODESIGN = [
     {
-        "title": "Taller de co-diseño 1: punto de partida del gobierno abierto municipal",
+        "title": "Taller de codiseño 1: punto de partida del gobierno abierto municipal",
         "starts_at": datetime(2017, 3, 16, 12, 30),
         "description": (
             "Primer taller de la comisión: municipios y organizaciones de la sociedad civil "
@@ -239,7 +239,7 @@ CODESIGN = [
         "locked": True,
     },
     {
-        "title": "Taller de co-diseño 2: dimensiones y niveles de madurez",
+        "title": "Taller de codiseño 2: dimensiones y niveles de madurez",
         "starts_at": datetime(2017, 5, 18, 13, 30),
         "description": (
             "Segundo taller: a partir de los aportes de los foros y del primer taller, se "
@@ -251,7 +251,7 @@ CODESIGN = [
         "locked": True,
     },
     {
-        "title": "Taller de co-diseño 3: indicadores y medios de verificación",
+        "title": "Taller de codiseño 3: indicadores y medios de verificación",
         "starts_at": datetime(2017, 7, 20, 13, 30),
         "description": (
             "Tercer taller: se proponen **indicadores** para cada dimensión y la evidencia con "
@@ -402,7 +402,7 @@ EXPERT = [
         "starts_at": datetime(2017, 4, 27, 13, 0),
         "description": (
             "Especialistas en evaluación comentan la propuesta de **niveles de madurez** y los "
-            "primeros indicadores antes del segundo taller de co-diseño."
+            "primeros indicadores antes del segundo taller de codiseño."
         ),
         "presentations": [
             (

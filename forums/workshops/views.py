@@ -87,7 +87,7 @@ def edit_workshop(workshop_id):
         ends_at=local_time(workshop.ends_at),
         place=workshop.place,
         description=workshop.description_source,
-    )
+    ).for_changes()
     if form.validate_on_submit():
         try:
             workshops.update(workshop, **_fields(form))
@@ -250,7 +250,7 @@ def edit_presentation(presentation_id):
         presenter=presentation.presenter,
         organisation=presentation.organisation,
         notes=presentation.notes_source,
-    )
+    ).for_changes()
     return _presentation_page(workshop, presentation, form)
 
 

@@ -68,6 +68,7 @@ def live_server(tmp_path_factory):
         f"sqlite:///{tmp / 'live.sqlite3'}",
         WTF_CSRF_ENABLED=True,
         RATELIMIT_REGISTER="100 per hour",
+        RATELIMIT_REGISTER_ATTEMPTS="1000 per hour",
         # The demo accounts sign in many times a minute across the journeys; the limits
         # themselves are tested in tests/test_security.py.
         RATELIMIT_LOGIN_ACCOUNT="100 per minute",

@@ -34,6 +34,7 @@ ES = {
     "Label": "Etiqueta",
     "Title": "Título",
     "Save": "Guardar",
+    "Save changes": "Guardar cambios",
     "Text": "Texto",
     "Edit %(key)s": "Editar %(key)s",
     "Revision record": "Registro de revisiones",
@@ -130,7 +131,7 @@ def test_code_by_keyboard_cite_publish_and_the_citizen_sees_the_verdict(facilita
     site.click(main(site).get_by_role("button", name=ES["Save"], exact=True))
     site.click(main(site).get_by_role("link", name=ES["Edit %(key)s"] % {"key": "T.3"}, exact=True))
     site.page.get_by_label(ES["Text"], exact=True).fill("Publica las actas dentro de 10 días hábiles.")
-    site.click(main(site).get_by_role("button", name=ES["Save"], exact=True))
+    site.click(main(site).get_by_role("button", name=ES["Save changes"], exact=True))
     site.click(main(site).get_by_role("link", name=ES["Revision record"], exact=True))
     site.click(main(site).get_by_role("link", name=ES["Add a change"], exact=True))
     site.page.get_by_label(ES["What changed"], exact=True).fill("Plazo para las actas")

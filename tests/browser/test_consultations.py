@@ -46,6 +46,7 @@ WORDING = {
     "Why": "Por qué",
     "Save change": "Guardar cambio",
     "Save": "Guardar",
+    "Save changes": "Guardar cambios",
     "Send comment": "Enviar comentario",
     "Text": "Texto",
     "This round closed on %(date)s.": "Esta ronda cerró el %(date)s.",
@@ -208,7 +209,7 @@ def test_facilitator_drafts_edits_publishes_and_reads_the_diff(facilitator, live
     old = body.input_value()
     assert "oportunamente" in old
     body.fill(old.replace("oportunamente", "dentro de 10 días hábiles desde su aprobación"))
-    site.click(main(site).get_by_role("button", name=es("Save"), exact=True))
+    site.click(main(site).get_by_role("button", name=es("Save changes"), exact=True))
     expect(site.page.locator("h1")).to_contain_text("T.3")
     # The revision record explains the change before the version can be published.
     site.click(main(site).get_by_role("link", name=es("Revision record"), exact=True))

@@ -34,7 +34,7 @@ def test_forum_session_and_notification_management_pages(site):
     site.click(site.link("en", "Edit title and description"))
     marker = uuid.uuid4().hex[:8]
     site.field("en", "Description").fill(f"Espacio de la comuna ({marker}).")
-    site.click(site.button("en", "Save"))
+    site.click(site.button("en", "Save changes"))
     expect(page.locator(".forum-description")).to_contain_text(marker)
 
     site.click(page.locator("main").get_by_role("link", name="members"))
@@ -51,7 +51,7 @@ def test_forum_session_and_notification_management_pages(site):
     site.click(page.locator("main").get_by_role("link", name="Edit session", exact=True))
     expect(page.get_by_label("Starts", exact=True)).to_have_value("2027-06-01T18:30")
     site.field("en", "Place").fill("Biblioteca municipal")
-    site.click(site.button("en", "Save"))
+    site.click(site.button("en", "Save changes"))
     expect(site.flash()).to_contain_text("Session saved.")
     expect(page.locator("main")).to_contain_text("Biblioteca municipal")
 

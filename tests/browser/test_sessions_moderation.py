@@ -323,7 +323,7 @@ def test_session_from_scheduling_to_minutes(lang, paths, open_site, open_facilit
     expect(details_value(facilitator, lang, "Status")).to_have_text(tr(lang, "Scheduled"))
     # The time typed in is the platform's (America/Santiago), and shown as typed.
     expect(details_value(facilitator, lang, "When")).to_contain_text(
-        {"es": "10 de marzo de 2027, 18:30", "en": "March 10, 2027, 6:30"}[lang]
+        {"es": "miércoles 10 de marzo de 2027, 18:30", "en": "Wednesday, 10 March 2027, 18:30"}[lang]
     )
     expect(details_value(facilitator, lang, "Place")).to_have_text("Sede vecinal Los Aromos")
     expect(details_value(facilitator, lang, "Places")).to_have_text(

@@ -269,7 +269,7 @@ def test_demo_workshop_pages_fit_a_phone(site, viewport):
     facilitator (every control shown)."""
     site.login("es", *FACILITATOR)
     site.visit("/forums/workshops")
-    demo = site.page.locator("main ul.cards a", has_text=re.compile(r"^Taller de (co-diseño|expertos) \d:"))
+    demo = site.page.locator("main ul.cards a", has_text=re.compile(r"^Taller de (codiseño|expertos) \d:"))
     expect(demo).to_have_count(6)
     for href in demo.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
         site.visit(href)
@@ -426,3 +426,39 @@ def test_board_and_presenter_fit_a_phone_with_dots(site, open_site):
     dots = site.page.locator(".board-card .card-dots strong").first
     expect(dots).to_have_text("1")
     assert float(dots.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 32
+
+
+def test_card_refused_by_a_lock_is_told_beside_its_column_with_the_text(site, open_site, live_server):
+    """On a phone: the facilitator locks the board while a participant types a card; the
+    participant sends it and lands beside the column's form, with the reason and the text
+    to copy."""
+    participant = open_site()
+    person = participant.register("es")
+    board = _setup(site, [person.email])
+    board_id = _board_id(board)
+    participant.page.set_viewport_size(SMALL)
+    # No live update between the lock and the click (it would redraw the board first).
+    participant.page.route("**/changes*", lambda route: route.abort())
+    participant.visit(board)
+    other = "Otro"
+    column = _column(participant, other)
+    column.get_by_label(es("Card"), exact=True).fill("Escrita mientras cerraban")
+    with live_server.app.app_context():
+        boards.set_locked(db.session.get(Board, board_id), True)
+        db.session.commit()
+    participant.click(column.get_by_role("button", name=named(es("Add card"), other)))
+    assert re.search(r"#add-card-\d+$", participant.page.url)
+    beside = _column(participant, other).locator("[id^='add-card-']")
+    expect(beside.locator(".flash-error")).to_be_in_viewport()
+    expect(beside.locator("textarea[readonly]")).to_have_value("Escrita mientras cerraban")
+
+
+def test_card_with_an_error_comes_back_scrolled_to_its_form(site):
+    board = _setup(site, [])
+    site.page.set_viewport_size(SMALL)
+    site.visit(board)
+    other = "Otro"
+    column = _column(site, other)
+    column.get_by_label(es("Card"), exact=True).fill("   ")
+    site.click(column.get_by_role("button", name=named(es("Add card"), other)), status=422)
+    expect(_column(site, other).locator(".field-error .error")).to_be_in_viewport()

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from core.forms import Form, at_most, int_or_none, required
+from core.forms import SAVE_CHANGES, Form, at_most, int_or_none, required
 from forums.workshops.boards.services import CARD_MAX, DOTS_MAX
 
 
@@ -28,7 +28,7 @@ class CardForm(Form):
 
 class CardEditForm(Form):
     body = CardForm.body
-    submit = SubmitField(_l("Save"))
+    submit = SubmitField(SAVE_CHANGES)
 
 
 class MoveForm(Form):

@@ -10,6 +10,7 @@ commits.
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import attributes, joinedload
 
@@ -390,13 +391,23 @@ def place_dot(user: User, board: Board, invitation, card: Card) -> None:
     mine = my_votes(voting, user)
     if sum(mine.values()) >= voting.dots_per_participant:
         raise ForumError(
-            _l("You have used all your %(count)d dots: take one back first.", count=voting.dots_per_participant)
+            lazy_ngettext(
+                "You have used your only dot: take it back first.",
+                "You have used all your %(num)d dots: take one back first.",
+                voting.dots_per_participant,
+            )
         )
     on_card = mine.get(card.id, 0)
     if on_card >= voting.max_per_card:
         if voting.max_per_card == 1:
             raise ForumError(_l("You already put a dot on this card."))
-        raise ForumError(_l("At most %(count)d of your dots can go on one card.", count=voting.max_per_card))
+        raise ForumError(
+            lazy_ngettext(
+                "At most %(num)d of your dots can go on one card.",
+                "At most %(num)d of your dots can go on one card.",
+                voting.max_per_card,
+            )
+        )
     if on_card:
         db.session.execute(
             update(Vote)

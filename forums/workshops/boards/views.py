@@ -9,7 +9,7 @@ JavaScript; ``static/board.js`` only keeps an open page up to date by asking
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from flask import abort, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, get_template_attribute, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,8 +17,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import lazyload
 
 from core import audit
+from core.confirm import confirm_page
 from core.exports import csv_response, pseudonym
 from core.extensions import db
+from core.flashes import flash_at, take_flashes_at
 from core.forms import INVALID, ConfirmForm
 from core.permissions import is_manager, managers_only
 from core.privacy import iso
@@ -38,6 +40,9 @@ audit.register_actions({"export.names": _l("Export with names")})
 #: How often an open board asks for changes, in milliseconds.
 POLL_MS = 3000
 REFUSED = 303
+#: A refused card's text, kept in the session for the board page that follows:
+#: ``{"board": id, "column": id, "body": text}``.
+DRAFT_KEY = "board_card_draft"
 
 
 @dataclass
@@ -54,6 +59,8 @@ class BoardView:
     mine: dict
     attendees: dict = field(default_factory=dict)
     presenter: bool = False
+    #: Messages placed beside a card or an add-card form (``core.flashes``), by anchor.
+    placed: dict = field(default_factory=dict)
 
     @property
     def can_vote(self) -> bool:
@@ -179,15 +186,32 @@ def _card_form(view: BoardView, column, formdata=None) -> CardForm:
     return form
 
 
-def _board_context(board, failed=None) -> dict:
+def add_card_anchor(column) -> str:
+    """The id of a column's add-card form on the board page."""
+    return f"add-card-{column.id}"
+
+
+def _board_context(board, failed=None, placed=False) -> dict:
     """What the board page draws; ``failed`` is a card form (with its column) that did not
-    validate."""
+    validate. ``placed``: take the messages flashed for a card or an add-card form, and a
+    refused card's text, to draw them there (the page, not the live change feed)."""
     view = _view(board)
     cards = db.session.scalars(boards.cards_query(board)).unique().all()
     refusal = boards.card_error(current_user, board, view.invitation)
+    drafts = {}
+    if placed:
+        view.placed = take_flashes_at(
+            [f"card-{card.id}" for card in cards] + [add_card_anchor(column) for column in view.columns]
+        )
+        draft = session.pop(DRAFT_KEY, None)
+        if isinstance(draft, dict) and draft.get("board") == board.id:
+            drafts = {draft.get("column"): str(draft.get("body", ""))}
     forms = {}
     if refusal is None:
         forms = {column.id: _card_form(view, column) for column in view.columns}
+        for column_id, body in drafts.items():
+            if column_id in forms:
+                forms[column_id].body.data = body
         if failed is not None:
             forms[failed[0].id] = failed[1]
     return {
@@ -197,6 +221,9 @@ def _board_context(board, failed=None) -> dict:
         "grouped": _grouped(cards),
         "card_count": len(cards),
         "card_forms": forms,
+        # Text refused by a column whose form is not drawn (the board was locked): shown
+        # read-only beside the reason, so it can be copied.
+        "drafts": {} if refusal is None else drafts,
         "refusal": refusal if current_user.is_authenticated else None,
         "round_form": RoundForm(formdata=None) if view.manager else None,
         "title_form": TitleForm(formdata=None),
@@ -207,7 +234,7 @@ def _board_context(board, failed=None) -> dict:
 
 
 def _render_board(board, status=200, failed=None):
-    return render_template("forums/workshops/board.html", **_board_context(board, failed)), status
+    return render_template("forums/workshops/board.html", **_board_context(board, failed, placed=True)), status
 
 
 @bp.get("/boards/<int:board_id>")
@@ -272,14 +299,20 @@ def board_changes(board_id):
 # Cards --------------------------------------------------------------------------------
 
 
-def _back(board, card_id=None, status=302):
-    anchor = f"card-{card_id}" if card_id else None
+def _back(board, card_id=None, status=302, anchor=None):
+    anchor = f"card-{card_id}" if card_id else anchor
     return redirect(url_for("forums.board", board_id=board.id, _anchor=anchor), status)
 
 
-def _refuse(board, error, card_id=None):
-    flash(str(error), "error")
-    return _back(board, card_id, REFUSED)
+def _refuse(board, error, card_id=None, anchor=None):
+    """Back to the board with the reason: shown beside the card (or the element
+    ``anchor``) acted on, which the page scrolls to; at the top otherwise."""
+    anchor = f"card-{card_id}" if card_id else anchor
+    if anchor:
+        flash_at(str(error), "error", anchor)
+    else:
+        flash(str(error), "error")
+    return _back(board, status=REFUSED, anchor=anchor)
 
 
 def _column_or_404(board, column_id) -> BoardColumn:
@@ -305,7 +338,12 @@ def add_card(board_id, column_id):
     invitation = workshops.invitation_of(current_user, board.workshop)
     refusal = boards.card_error(current_user, board, invitation)
     if refusal:
-        return _refuse(board, refusal)
+        # Beside the column's form, with the text kept (the board may have been locked
+        # while the person was typing).
+        body = request.form.get(f"c{column.id}-body", "")
+        if body.strip():
+            session[DRAFT_KEY] = {"board": board.id, "column": column.id, "body": body[: boards.CARD_MAX]}
+        return _refuse(board, refusal, anchor=add_card_anchor(column))
     view = _view(board)
     form = _card_form(view, column, formdata=request.form)
     if form.validate_on_submit():
@@ -354,17 +392,31 @@ def confirm_delete_card(card_id):
         abort(403)
     # Again with the words' account, which decides what the viewer sees of them.
     card = db.session.scalars(boards.cards_query(board).where(Card.id == card.id)).unique().one()
-    return render_template(
-        "forums/workshops/confirm.html",
-        board=board,
-        workshop=board.workshop,
-        card=card,
-        manager=is_manager(current_user),
-        title=_("Delete this card?"),
+    return _confirm(
+        board,
+        card,
+        question=_("Delete this card?"),
         explanation=_("The card and its dots are removed from the board. This cannot be undone."),
         action=url_for("forums.delete_card", card_id=card.id),
         button=_("Delete the card"),
         back=url_for("forums.board", board_id=board.id, _anchor=f"card-{card.id}"),
+    )
+
+
+def _confirm(board: Board, card: Card | None, **step) -> str:
+    """The confirmation step of an action on ``card`` (or, without one, on the whole
+    board), which it shows; "Cancel" goes back to the board."""
+    return confirm_page(
+        **step,
+        back_label=_("Cancel"),
+        subject=board.title,
+        crumbs="forums/workshops/_crumbs.html",
+        concerns="forums/workshops/_confirm_card.html",
+        danger=True,
+        board=board,
+        workshop=board.workshop,
+        card=card,
+        manager=is_manager(current_user),
     )
 
 
@@ -555,13 +607,10 @@ def confirm_lock_board(board_id):
     if not board.is_open:
         flash(_("The board is locked."), "info")
         return _back(board)
-    return render_template(
-        "forums/workshops/confirm.html",
-        board=board,
-        workshop=board.workshop,
-        card=None,
-        manager=True,
-        title=_("Lock this board?"),
+    return _confirm(
+        board,
+        None,
+        question=_("Lock this board?"),
         explanation=_(
             "Nobody can add, edit, move or vote on cards until a facilitator opens the board again."
             " It can still be read, presented and exported."
