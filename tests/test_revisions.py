@@ -882,7 +882,13 @@ def test_decide_refuses_what_cannot_be_written(app, en, world, personas):
 # 6. Publishing verdicts --------------------------------------------------------------------
 
 
-def test_publishing_a_version_publishes_a_batch_and_tells_each_person_once(app, world, personas):
+# One id per query proves that people are found across several IN lists (a large process
+# publishes more verdicts at once than SQLite takes in one statement).
+@pytest.mark.parametrize("ids_per_query", [10_000, 1])
+def test_publishing_a_version_publishes_a_batch_and_tells_each_person_once(
+    app, world, personas, monkeypatch, ids_per_query
+):
+    monkeypatch.setattr(verdicts, "IDS_PER_QUERY", ids_per_query)
     actas, plazos, datos = (world.themes[code] for code in ("ACTAS", "PLAZOS", "DATOS"))
     _code(
         app,

@@ -211,18 +211,24 @@ def derive(process_id: int) -> dict[int, Derived]:
     return found
 
 
+#: Ids per ``IN (...)`` list: a large process publishes hundreds of thousands of verdicts
+#: at once, more than SQLite takes in one statement.
+IDS_PER_QUERY = 10_000
+
+
 def _people(contribution_ids: list[int]) -> dict[int, int]:
     """``{contribution id: account id}``: its author, or the account of the attendee who
-    said it in the room."""
+    said it in the room (one query per ``IDS_PER_QUERY`` ids)."""
     people = {}
-    for contribution_id, author_id, attendee_user in db.session.execute(
-        select(Contribution.id, Contribution.author_id, Attendee.user_id)
-        .outerjoin(Attendee, Attendee.id == Contribution.attendee_id)
-        .where(Contribution.id.in_(contribution_ids))
-    ):
-        person = author_id or attendee_user
-        if person is not None:
-            people[contribution_id] = person
+    for start in range(0, len(contribution_ids), IDS_PER_QUERY):
+        for contribution_id, author_id, attendee_user in db.session.execute(
+            select(Contribution.id, Contribution.author_id, Attendee.user_id)
+            .outerjoin(Attendee, Attendee.id == Contribution.attendee_id)
+            .where(Contribution.id.in_(contribution_ids[start : start + IDS_PER_QUERY]))
+        ):
+            person = author_id or attendee_user
+            if person is not None:
+                people[contribution_id] = person
     return people
 
 
