@@ -4,7 +4,7 @@ from flask import Flask, has_request_context, render_template
 from flask_babel import format_number, get_locale
 from flask_login import current_user
 
-from core import database, dates
+from core import cache, database, dates, migrations
 from core import extensions as ext
 from core.config import load_config
 from core.errors import register_error_handlers
@@ -28,7 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.configure_engine_events()
     ext.db.init_app(app)
-    ext.migrate.init_app(app, ext.db, render_as_batch=True)
+    migrations.init_app(app)
+    cache.init_app(app)
     ext.csrf.init_app(app)
     ext.babel.init_app(app, locale_selector=select_locale)
     ext.limiter.init_app(app)

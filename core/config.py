@@ -4,7 +4,7 @@
 ``COCREA_ENV``             ``development`` (default) or ``production``
 ``COCREA_DATABASE_URL``    SQLAlchemy URL; default SQLite at ``instance/cocrea.sqlite3``
 ``COCREA_SECRET_KEY``      session signing key; else read from ``instance/secret_key``
-``COCREA_REDIS_URL``       storage for rate limits; default in-memory
+``COCREA_REDIS_URL``       storage for rate limits and cached fragments; default in-memory
 ``COCREA_DEFAULT_LOCALE``  ``es`` (default) or ``en``
 ``COCREA_TIMEZONE``        default ``America/Santiago``
 ``COCREA_BASE_URL``        the site's address for links in mails (``https://...``);
@@ -59,6 +59,8 @@ def load_config(app, test_config: dict | None) -> None:
         BABEL_DEFAULT_TIMEZONE=_env("TIMEZONE", "America/Santiago"),
         BABEL_TRANSLATION_DIRECTORIES=str(Path(app.root_path) / "translations"),
         RATELIMIT_STORAGE_URI=_env("REDIS_URL", "memory://"),
+        # Rendered fragments (core.cache): shared in Redis when there is one.
+        CACHE_REDIS_URL=_env("REDIS_URL"),
         RATELIMIT_HEADERS_ENABLED=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,

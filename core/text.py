@@ -79,6 +79,13 @@ def stored_html(html: str | None) -> Markup:
     return Markup(html or "")
 
 
+def cached_html(html: str) -> Markup:
+    """Mark HTML that one of the platform's templates rendered (escaping as templates do),
+    kept by ``core.cache`` or passed along as a string, as safe again. Call it only on
+    such values."""
+    return Markup(html)
+
+
 def checked_text(text: str | None, limit: int, error: type[Exception] = ValueError, empty=None, too_long=None) -> str:
     """``text`` stripped, once it is not empty and at most ``limit`` characters.
 

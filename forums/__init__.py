@@ -13,6 +13,15 @@ from flask import Blueprint
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
 
+
+@bp.app_template_global()
+def post_parts(post, manager: bool):
+    """A post's cached header and text (``forums.discussions.fragments``)."""
+    from forums.discussions.fragments import post_parts as parts
+
+    return parts(post, manager)
+
+
 from forums import privacy, spaces, welcome  # noqa: E402,F401  (register on import)
 from forums.discussions import views as _discussions  # noqa: E402,F401
 from forums.meetings import views as _meetings  # noqa: E402,F401

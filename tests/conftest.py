@@ -22,6 +22,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, make_url, text
 
 from app import create_app
+from core import migrations
 from core.extensions import db, limiter
 from core.roles import Role
 
@@ -70,6 +71,7 @@ def make_app(database_url: str, **overrides):
     }
     config.update(overrides)
     application = create_app(config)
+    migrations.ready(application)
     with application.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:

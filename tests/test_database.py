@@ -131,3 +131,36 @@ def test_migration_0006_gives_old_contributions_their_process_and_new_kinds(app,
         assert set(db.session.scalars(_matching_contributions(["transparencia"]))) == {1, 2, 3}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_web_app_does_not_load_the_migration_tools(tmp_path):
+    """Alembic and Mako (about 10 MB) stay out of a web worker; ``flask db`` loads them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from app import create_app; "
+        f"app = create_app({{'SECRET_KEY': 'x', 'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/w.sqlite3'}}); "
+        "app.test_client().get('/forums/'); "
+        "print(sorted(m for m in ('alembic', 'flask_migrate', 'mako') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_flask_db_commands_still_work(app):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(
+        os.environ,
+        FLASK_APP="app",
+        COCREA_SECRET_KEY="x",
+        COCREA_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+    )
+    flask = Path(sys.executable).with_name("flask")
+    result = subprocess.run([flask, "db", "current"], capture_output=True, text=True, env=env, cwd=app.root_path)
+    assert result.returncode == 0, result.stderr
+    assert "(head)" in result.stdout
