@@ -270,6 +270,10 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--log-level",
                 "warning",
+                # A first request that counts a million rows may take a while; a worker
+                # killed at gunicorn's default 30 s would leave no figure at all.
+                "--timeout",
+                "300",
                 target,
             ],
             cwd=ROOT,
@@ -334,7 +338,10 @@ def wrk(url: str, cookie: str | None, duration: int, connections: int) -> tuple[
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if found is None:
+        raise OSError(f"wrk printed no figures: {output.strip()[-200:]}")
+    rps = float(found.group(1))
 
     def percentile(p: int) -> float:
         value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
@@ -419,7 +426,9 @@ def table(results: list[Result], hello: float, rss: list[float], engine: str, ar
                 f"p99 ≤ {THREAD_P99_MS} ms {verdict(r.p99 <= THREAD_P99_MS)}",
                 checks[1],
             ]
-        if r.errors or r.status != 200:
+        if r.status == 0:
+            checks = ["**failed: no answer (see the run's output)**"]
+        elif r.errors or r.status != 200:
             checks.append(f"**{r.errors} failed answers, status {r.status}**")
         lines.append(
             f"| {r.page.name} | {r.status} | {r.rps:,.0f} | {ratio:.1%} | {r.p50:.1f} | {r.p99:.1f} | "
@@ -478,11 +487,17 @@ def main() -> None:
         print(f"hello: {hellos[0]:,.0f} requests/s", flush=True)
         for page in chosen:
             cookie = viewers[page.who]
-            status, size = fetch(site.url + page.path, cookie)
-            queries = count_queries(app, page.path, cookie)
-            for _ in range(4):  # both workers compile their templates and warm their caches
-                fetch(site.url + page.path, cookie)
-            rps, p50, p99, errors = wrk(site.url + page.path, cookie, args.duration, args.connections)
+            try:
+                status, size = fetch(site.url + page.path, cookie)
+                queries = count_queries(app, page.path, cookie)
+                for _ in range(4):  # both workers compile their templates and warm their caches
+                    fetch(site.url + page.path, cookie)
+                rps, p50, p99, errors = wrk(site.url + page.path, cookie, args.duration, args.connections)
+            except (OSError, subprocess.CalledProcessError, AttributeError) as error:
+                # A worker killed for taking too long, say: the row says so and the run goes on.
+                print(f"{page.name}: failed ({type(error).__name__}: {error})", flush=True)
+                results.append(Result(page, 0, 0, 0, 0.0, 0.0, 0.0, 1))
+                continue
             results.append(Result(page, status, size, queries, rps, p50, p99, errors))
             print(
                 f"{page.name}: {rps:,.0f} requests/s ({rps / hellos[0]:.1%}), p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
