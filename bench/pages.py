@@ -333,7 +333,8 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def wrk(url: str, cookie: str | None, duration: int, connections: int) -> tuple[float, float, float, int]:
     """requests/s, p50 and p99 in ms, and non-2xx/3xx answers (plus socket errors)."""
-    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    # A 30 s timeout: a slow page is measured as slow, not dropped as a socket timeout.
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency"]
     command += ["-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
@@ -428,6 +429,8 @@ def table(results: list[Result], hello: float, rss: list[float], engine: str, ar
             ]
         if r.status == 0:
             checks = ["**failed: no answer (see the run's output)**"]
+        elif r.rps == 0:
+            checks = ["**no answer within the load's time**"]
         elif r.errors or r.status != 200:
             checks.append(f"**{r.errors} failed answers, status {r.status}**")
         lines.append(
