@@ -20,7 +20,6 @@ def _round_places(contributions: list[Contribution]) -> dict[int, Place]:
             Comment.contribution_id,
             Comment.id,
             CommentRound.title,
-            CommentRound.version_id,
             Version.label,
             ConsultationModel.process_id,
         )
@@ -31,12 +30,12 @@ def _round_places(contributions: list[Contribution]) -> dict[int, Place]:
     )
     by_id = {c.id: c for c in contributions}
     found = {}
-    for contribution_id, comment_id, title, version_id, label, process_id in rows:
+    for contribution_id, comment_id, title, label, process_id in rows:
         contribution = by_id[contribution_id]
         key = contribution.section_key
         found[contribution_id] = Place(
             f"{title} › {label} {key}" if key else f"{title} › {label}",
-            comment_path(version_id, key, comment_id),
+            comment_path(comment_id),
             process_id,
             contribution.municipality_id,
         )

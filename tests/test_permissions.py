@@ -347,6 +347,13 @@ MATRIX = [
     ("POST", "/consultations/rounds/{round}/comments", signed_in(422)),
     ("POST", "/consultations/rounds/{committee_round}/comments", committee(422)),
     ("POST", "/consultations/comments/{comment}/reply", signed_in(422)),
+    # A comment's lasting link leads to its page; the committee's only for its readers.
+    ("GET", "/consultations/comments/{comment}", everyone(302)),
+    (
+        "GET",
+        "/consultations/comments/{committee_comment}",
+        {**dict.fromkeys(ROLES, 404), "citizen": 302, "facilitator": 302, "admin": 302},
+    ),
     # People who may not read the committee's round do not learn its comments exist.
     (
         "POST",

@@ -480,7 +480,8 @@ def test_whole_version_comments_show_on_the_version_page(app, client, personas, 
         assert db.session.get(Contribution, answer.contribution_id).section_key is None
         link = db.session.scalar(select(Notification.link).where(Notification.kind == "round.reply"))
     assert reply.location.endswith(f"/consultations/versions/{version}#comment-{answer.id}")
-    assert link == f"/consultations/versions/{version}#comment-{answer.id}"
+    assert link == f"/consultations/comments/{answer.id}"
+    assert client.get(link).location.endswith(f"/consultations/versions/{version}#comment-{answer.id}")
     assert "Respuesta general" in _text(client, f"/consultations/versions/{version}")
 
 
@@ -526,7 +527,7 @@ def test_replies_are_one_level_deep_inherit_the_section_and_notify(app, client, 
         notes = db.session.scalars(select(Notification).where(Notification.user_id == personas["citizen"].id)).all()
         replies = [n for n in notes if n.kind == "round.reply"]
         assert len(replies) == 1
-        assert replies[0].link == f"{_section_url(version, 'T.2')}#comment-{reply_id}"
+        assert replies[0].link == f"/consultations/comments/{reply_id}"
         assert json.loads(replies[0].params_json) == {"name": personas["staff"].name, "title": "Ronda pública"}
     assert response.location.endswith(f"{_section_url(version, 'T.2')}#comment-{reply_id}")
     page = _text(client, _section_url(version, "T.2"))
@@ -592,7 +593,9 @@ def test_comments_on_an_earlier_version_show_collapsed_with_a_count(app, client,
     login(client, personas["citizen"])
     page = _text(client, _section_url(v2))
     summary = re.search(
-        r'<details class="round-box">\s*<summary>2 comments on T\.3 in v0\.1 · Primera ronda</summary>', page
+        r'<details class="round-box">\s*<summary id="round-\d+-heading">'
+        r"2 comments on T\.3 in v0\.1 · Primera ronda</summary>",
+        page,
     )
     assert summary is not None, page
     after = page[summary.end() :]
@@ -741,8 +744,8 @@ def test_staff_round_comments_are_seen_by_its_audience_only(app, client, factory
             assert (staff_contribution in visible) == expected, name
             assert public_contribution in visible, name
         found = spaces.places_of([hidden, shown])
-        assert found[staff_contribution].link == f"{_section_url(version)}#comment-{staff_comment}"
-        assert found[public_contribution].link == f"{_section_url(version)}#comment-{public_comment}"
+        assert found[staff_contribution].link == f"/consultations/comments/{staff_comment}"
+        assert found[public_contribution].link == f"/consultations/comments/{public_comment}"
         assert found[public_contribution].title == "Ronda pública › v0.1 T.3"
         assert found[public_contribution].process_id == _process_of(app, version)
         assert found[public_contribution].municipality_id == places["home"]
@@ -826,7 +829,7 @@ def test_round_comments_are_flagged_and_hidden_like_posts(app, client, personas,
 
     login(client, personas["facilitator"])
     queue = _text(client, "/forums/moderation")
-    assert "Texto ofensivo" in queue and f"#comment-{comment_id}" in queue
+    assert "Texto ofensivo" in queue and f"/consultations/comments/{comment_id}" in queue
     hidden = client.post(
         f"/forums/moderation/contributions/{contribution_id}/hide", data={"reason": "Lenguaje ofensivo"}
     )
@@ -834,7 +837,7 @@ def test_round_comments_are_flagged_and_hidden_like_posts(app, client, personas,
     with app.app_context():
         assert db.session.get(Contribution, contribution_id).hidden_at is not None
         note = db.session.scalar(select(Notification).where(Notification.kind == "moderation.hidden"))
-        assert note.user_id == personas["staff"].id and note.link == f"{url}#comment-{comment_id}"
+        assert note.user_id == personas["staff"].id and note.link == f"/consultations/comments/{comment_id}"
     managed = _text(client, url)
     assert "Texto ofensivo" in managed and "Hidden by a moderator: Lenguaje ofensivo" in managed
     client.post("/logout")
@@ -1279,7 +1282,7 @@ def test_data_download_and_deletion(app, client, factory, places, personas, vers
     mine = {c["id"]: c for c in data["contributions"]}
     assert mine[own_contribution]["text"] == "Mi opinión sobre actas"
     assert mine[own_contribution]["space_kind"] == "round" and mine[own_contribution]["section"] == "T.3"
-    assert mine[own_contribution]["link"] == f"{_section_url(version)}#comment-{own}"
+    assert mine[own_contribution]["link"] == f"/consultations/comments/{own}"
     assert mine[entered_contribution]["channel"] == "written"
     consultations = data["consultations"]
     assert [i["round"] for i in consultations["round_invitations"]] == ["Consejo asesor"]
@@ -1413,7 +1416,12 @@ def test_section_page_queries_do_not_grow(app, client, factory, personas, versio
     )
     many = _cost(client, count_queries, url)
     page = _text(client, url)
-    assert len(re.findall(r'id="comment-\d+"', page)) == 30 + 9
+    # The open round shows its first 20 threads (with their replies), the rest on page 2.
+    first = set(re.findall(r'id="comment-(\d+)"', page))
+    assert "Page 1 of 2" in page and 'rel="next"' in page
+    second = _text(client, f"{url}?r{public}=2")
+    assert "Page 2 of 2" in second and 'rel="prev"' in second
+    assert len(first | set(re.findall(r'id="comment-(\d+)"', second))) == 30 + 9
     assert "respuesta-00" in page and "Autora 3" in page
     assert few == many, (viewer, few, many)
 
@@ -1428,3 +1436,38 @@ def test_facilitators_list_queries_do_not_grow(app, client, personas, version, p
     many = _cost(client, count_queries, url)
     assert "61 comments" in _text(client, url)
     assert few == many, (few, many)
+
+
+def test_a_section_shows_its_threads_a_page_at_a_time_and_a_comment_link_finds_its_page(
+    app, client, personas, version, public_round
+):
+    """25 threads on one section: 20 on the first page, 5 on the second (with their
+    replies); a comment's lasting link (notifications, "Mis aportes") leads to its page."""
+    from consultations.rounds.services import THREADS_PER_PAGE
+
+    entries = []
+    for n in range(THREADS_PER_PAGE + 5):
+        entries.append({"author": personas["citizen"].id, "body": f"hilo-{n:02d}"})
+        if n == THREADS_PER_PAGE + 2:
+            entries.append({"author": personas["staff"].id, "body": "respuesta tardía", "parent": len(entries) - 1})
+    ids = [comment_id for comment_id, _contribution in _say(app, public_round, *entries)]
+    url = _section_url(version)
+    first = _text(client, url)
+    assert "hilo-00" in first and f"hilo-{THREADS_PER_PAGE - 1:02d}" in first
+    assert f"hilo-{THREADS_PER_PAGE:02d}" not in first and "respuesta tardía" not in first
+    assert "Page 1 of 2" in first
+    second = _text(client, f"{url}?r{public_round}=2")
+    assert f"hilo-{THREADS_PER_PAGE:02d}" in second and "respuesta tardía" in second and "hilo-00" not in second
+    # Past the last page: the last page. Not a number: the first.
+    assert "Page 2 of 2" in _text(client, f"{url}?r{public_round}=9")
+    assert "Page 1 of 2" in _text(client, f"{url}?r{public_round}=x")
+
+    reply = ids[-3]
+    with app.app_context():
+        assert db.session.get(Comment, reply).parent_id is not None
+    link = client.get(f"/consultations/comments/{reply}")
+    assert link.status_code == 302
+    assert link.location.endswith(f"{url}?r{public_round}=2#comment-{reply}")
+    early = client.get(f"/consultations/comments/{ids[0]}")
+    assert early.location.endswith(f"{url}#comment-{ids[0]}")
+    assert client.get("/consultations/comments/999999").status_code == 404

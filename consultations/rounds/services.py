@@ -6,7 +6,6 @@ commits.
 """
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -68,11 +67,10 @@ def round_path(round_id: int) -> str:
     return f"/consultations/rounds/{round_id}"
 
 
-def comment_path(version_id: int, section_key: str | None, comment_id: int) -> str:
-    """The path of a comment on its section's page (or the version's page)."""
-    if section_key:
-        return f"/consultations/versions/{version_id}/sections/{section_key}#comment-{comment_id}"
-    return f"/consultations/versions/{version_id}#comment-{comment_id}"
+def comment_path(comment_id: int) -> str:
+    """The path of a comment: a link that finds its page of its section's (or the
+    version's) page and leads there (``consultations.comment_link``)."""
+    return f"/consultations/comments/{comment_id}"
 
 
 def _dates(opens_at: datetime, closes_at: datetime) -> None:
@@ -360,7 +358,7 @@ def add_comment(
             notify(
                 parent_author,
                 "round.reply",
-                link=comment_path(round_.version_id, section_key, comment.id),
+                link=comment_path(comment.id),
                 name=name,
                 title=round_.title,
             )
@@ -375,34 +373,99 @@ class Thread:
     replies: list[Comment] = field(default_factory=list)
 
 
-def threads(round_ids: list[int], section_key: str | None, viewer) -> dict[int, list[Thread]]:
-    """``{round id: [Thread]}``: the comments on ``section_key`` (``None``: the whole
-    version) in those rounds that ``viewer`` may read, oldest first, with their
-    contributions and authors loaded (two queries whatever their number)."""
-    if not round_ids:
-        return {}
-    rows = db.session.scalars(
-        select(Comment)
+#: Top-level comments (each with its replies) a round shows per page on a version's or a
+#: section's page: a section with hundreds of comments stays a page of this size.
+THREADS_PER_PAGE = 20
+
+
+@dataclass
+class ThreadPage:
+    """One page of a round's threads on a key, and where it sits among them."""
+
+    threads: list[Thread]
+    page: int
+    #: Top-level comments on the key in the round (all pages).
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // THREADS_PER_PAGE))
+
+
+def _top_level(round_ids: list[int], section_key: str | None, viewer):
+    """A select of the top-level comments on ``section_key`` in those rounds that
+    ``viewer`` may read, each numbered from 1 in its round, oldest first, with the
+    round's total."""
+    order = (Contribution.created_at, Comment.id)
+    return (
+        select(
+            Comment.id,
+            Comment.round_id,
+            func.row_number().over(partition_by=Comment.round_id, order_by=order).label("position"),
+            func.count().over(partition_by=Comment.round_id).label("total"),
+        )
         .join(Contribution, Comment.contribution_id == Contribution.id)
         .join(CommentRound, Comment.round_id == CommentRound.id)
         .where(
             Comment.round_id.in_(round_ids),
+            Comment.parent_id.is_(None),
             Contribution.section_key.is_(None) if section_key is None else Contribution.section_key == section_key,
             visible_rounds(viewer),
         )
+        .subquery()
+    )
+
+
+def threads(
+    round_ids: list[int], section_key: str | None, viewer, pages: dict[int, int] | None = None
+) -> dict[int, ThreadPage]:
+    """``{round id: ThreadPage}``: page ``pages[round id]`` (1 by default; past the last,
+    the last) of the threads on ``section_key`` (``None``: the whole version) in those
+    rounds that ``viewer`` may read, oldest first, with their replies, contributions and
+    authors loaded (three queries whatever their number)."""
+    if not round_ids:
+        return {}
+    pages = pages or {}
+    top = _top_level(round_ids, section_key, viewer)
+    totals = dict(db.session.execute(select(top.c.round_id, func.max(top.c.total)).group_by(top.c.round_id)).all())
+    chosen = {}
+    for round_id, total in totals.items():
+        last = max(1, -(-total // THREADS_PER_PAGE))
+        chosen[round_id] = min(max(1, pages.get(round_id, 1)), last)
+    windows = [
+        (top.c.round_id == round_id) & top.c.position.between((n - 1) * THREADS_PER_PAGE + 1, n * THREADS_PER_PAGE)
+        for round_id, n in chosen.items()
+    ]
+    found = {round_id: ThreadPage([], chosen.get(round_id, 1), totals.get(round_id, 0)) for round_id in round_ids}
+    if not windows:
+        return found
+    shown = select(top.c.id).where(or_(*windows))
+    rows = db.session.scalars(
+        select(Comment)
+        .join(Contribution, Comment.contribution_id == Contribution.id)
+        .where(or_(Comment.id.in_(shown), Comment.parent_id.in_(shown)))
         .options(selectinload(Comment.contribution).selectinload(Contribution.author))
         .order_by(Contribution.created_at, Comment.id)
     ).all()
-    found: dict[int, list[Thread]] = defaultdict(list)
     by_id: dict[int, Thread] = {}
     for comment in rows:
         if comment.parent_id is None:
             by_id[comment.id] = Thread(comment)
-            found[comment.round_id].append(by_id[comment.id])
+            found[comment.round_id].threads.append(by_id[comment.id])
     for comment in rows:
         if comment.parent_id is not None and comment.parent_id in by_id:
             by_id[comment.parent_id].replies.append(comment)
-    return dict(found)
+    return found
+
+
+def page_of(comment: Comment, viewer) -> int:
+    """The page of its round's threads (on its key) where ``comment`` is shown, for a
+    link to it (a reply is on its parent's page)."""
+    top_id = comment.parent_id or comment.id
+    key = db.session.scalar(select(Contribution.section_key).where(Contribution.id == comment.contribution_id))
+    top = _top_level([comment.round_id], key, viewer)
+    position = db.session.scalar(select(top.c.position).where(top.c.id == top_id))
+    return 1 if position is None else (position - 1) // THREADS_PER_PAGE + 1
 
 
 def counts(round_ids: list[int], readable_by=None) -> dict[tuple[int, str | None], int]:

@@ -47,6 +47,12 @@ def round_or_404(round_id: int) -> CommentRound:
     return round_
 
 
+def _page_url(round_id: int, number: int) -> str:
+    """This page with ``number`` as the page of the round's threads, at the round."""
+    args = {**request.view_args, **request.args.to_dict(), f"r{round_id}": number}
+    return url_for(request.endpoint, **args, _anchor=f"round-{round_id}-heading")
+
+
 def _discussion(version, key, forms=None, reply=None):
     """What the version page (``key`` None) and a section page show of the rounds: every
     round of the model that touches this key, its threads, counts, and who may comment.
@@ -56,15 +62,22 @@ def _discussion(version, key, forms=None, reply=None):
     all_rounds = rounds.rounds_of_model(version.model_id)
     visible = [r for r in all_rounds if r.version_id == version.id or key is not None]
     ids = [r.id for r in visible]
-    found = rounds.threads(ids, key, current_user)
+    # ?r<round id>=<page>: which page of each round's threads.
+    asked = {r.id: request.args.get(f"r{r.id}", type=int) for r in visible}
+    found = rounds.threads(ids, key, current_user, {i: n for i, n in asked.items() if n})
     counted = rounds.counts(ids, readable_by=current_user)
     manager = is_manager(current_user)
     here, elsewhere = [], []
     for r in visible:
         refusal = rounds.refusal(current_user, r) if r.version_id == version.id else None
+        paged = found[r.id]
         entry = {
             "round": r,
-            "threads": found.get(r.id, []),
+            "threads": paged.threads,
+            "paged": paged,
+            "opened": bool(asked[r.id]),
+            "prev_url": _page_url(r.id, paged.page - 1) if paged.page > 1 else None,
+            "next_url": _page_url(r.id, paged.page + 1) if paged.page < paged.pages else None,
             "count": counted.get((r.id, key), 0),
             "refusal": refusal,
             "can_comment": r.version_id == version.id and refusal is None,
@@ -95,6 +108,21 @@ def version(version_id, forms=None, reply=None, status=200):
         cell_counts=cell_counts,
         **discussion,
     ), status
+
+
+@bp.get("/comments/<int:comment_id>")
+def comment_link(comment_id):
+    """A comment's lasting address (notifications, "Mis aportes"): to the page of its
+    section (or version) where it is shown; 404 for a comment the viewer may not read."""
+    comment = db.get_or_404(Comment, comment_id)
+    round_ = round_or_404(comment.round_id)
+    readable = db.session.scalar(
+        select(CommentRound.id).where(CommentRound.id == round_.id, rounds.visible_rounds(current_user))
+    )
+    if readable is None:
+        abort(404)
+    key = db.session.scalar(select(Contribution.section_key).where(Contribution.id == comment.contribution_id))
+    return redirect(_page_of(round_, key, comment.id))
 
 
 @bp.get("/versions/<int:version_id>/sections/<key>")
@@ -151,10 +179,17 @@ def comment(round_id):
 
 
 def _page_of(round_, key, comment_id=None):
+    """The section's page (the version's, without ``key``), at ``comment_id`` if given:
+    on the page of the round's threads where it is shown."""
+    args = {}
+    if comment_id:
+        number = rounds.page_of(db.session.get(Comment, comment_id), current_user)
+        if number > 1:
+            args[f"r{round_.id}"] = number
     anchor = f"comment-{comment_id}" if comment_id else None
     if key:
-        return url_for("consultations.section", version_id=round_.version_id, key=key, _anchor=anchor)
-    return url_for("consultations.version", version_id=round_.version_id, _anchor=anchor)
+        return url_for("consultations.section", version_id=round_.version_id, key=key, **args, _anchor=anchor)
+    return url_for("consultations.version", version_id=round_.version_id, **args, _anchor=anchor)
 
 
 @bp.post("/comments/<int:comment_id>/reply")
