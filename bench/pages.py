@@ -475,6 +475,11 @@ def main() -> None:
             except BaseException:
                 database.unlink(missing_ok=True)
                 raise
+        else:
+            # A file from an earlier run gets the migrations (indexes) added since.
+            subprocess.run(
+                [str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=flask_env(url), check=True, capture_output=True
+            )
 
     app = make_app(url)
     ids = prepare(app)
