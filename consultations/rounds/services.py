@@ -444,7 +444,8 @@ def threads(
         select(Comment)
         .join(Contribution, Comment.contribution_id == Contribution.id)
         .where(or_(Comment.id.in_(shown), Comment.parent_id.in_(shown)))
-        .options(selectinload(Comment.contribution).selectinload(Contribution.author))
+        # Authors are shown by name: their roles are not loaded (and raise if asked for).
+        .options(selectinload(Comment.contribution).selectinload(Contribution.author).raiseload(User.role_assignments))
         .order_by(Contribution.created_at, Comment.id)
     ).all()
     by_id: dict[int, Thread] = {}
