@@ -38,8 +38,9 @@ _template_digests: dict[str, str] = {}
 
 
 def _template_digest(name: str) -> str:
-    """A digest of a template's source, so a deployment that changes it starts afresh."""
-    if name not in _template_digests:
+    """A digest of a template's source, so a deployment that changes it starts afresh.
+    Read once per process, or at every use while templates reload (development)."""
+    if name not in _template_digests or current_app.jinja_env.auto_reload:
         source, _filename, _uptodate = current_app.jinja_env.loader.get_source(current_app.jinja_env, name)
         _template_digests[name] = hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
     return _template_digests[name]

@@ -171,3 +171,19 @@ def test_the_cache_is_shared_by_viewers_of_one_kind_only(app, client, thread, pe
     login(moderator, personas["facilitator"])
     _page(moderator, thread)
     assert drawn == [(1, False, False), (1, True, False)], "moderators get their own"
+
+
+def test_while_templates_reload_a_changed_template_gives_new_keys(app, monkeypatch):
+    """In development (templates reloaded), editing _post.html must not serve old parts."""
+    from core import cache as core_cache
+
+    with app.test_request_context():
+        first = core_cache.fingerprint("forums/_post.html", "public", 1)
+        assert core_cache.fingerprint("forums/_post.html", "public", 1) == first
+        loader = app.jinja_env.loader
+        original = loader.get_source
+        monkeypatch.setattr(app.jinja_env, "auto_reload", True)
+        monkeypatch.setattr(
+            loader, "get_source", lambda env, name: ("<!-- edited -->" + original(env, name)[0], "", None)
+        )
+        assert core_cache.fingerprint("forums/_post.html", "public", 1) != first
