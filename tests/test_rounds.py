@@ -1461,6 +1461,16 @@ def test_a_section_shows_its_threads_a_page_at_a_time_and_a_comment_link_finds_i
     # Past the last page: the last page. Not a number: the first.
     assert "Page 2 of 2" in _text(client, f"{url}?r{public_round}=9")
     assert "Page 1 of 2" in _text(client, f"{url}?r{public_round}=x")
+    # Drawn again after a comment that failed (a POST elsewhere), the links still lead here.
+    login(client, personas["citizen"])
+    refused = client.post(
+        f"/consultations/rounds/{public_round}/comments",
+        data={f"r{public_round}-section_key": "T.3", f"r{public_round}-body": ""},
+        headers=EN,
+    )
+    assert refused.status_code == 422
+    assert f'href="{url}?r{public_round}=2#round-{public_round}-heading"' in refused.get_data(as_text=True)
+    client.post("/logout")
 
     reply = ids[-3]
     with app.app_context():

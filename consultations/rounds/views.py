@@ -47,10 +47,15 @@ def round_or_404(round_id: int) -> CommentRound:
     return round_
 
 
-def _page_url(round_id: int, number: int) -> str:
-    """This page with ``number`` as the page of the round's threads, at the round."""
-    args = {**request.view_args, **request.args.to_dict(), f"r{round_id}": number}
-    return url_for(request.endpoint, **args, _anchor=f"round-{round_id}-heading")
+def _page_url(version, key, round_id: int, number: int) -> str:
+    """The version's page (a section's, with ``key``) with ``number`` as the page of the
+    round's threads, at the round; other pages asked for are kept. Also right when the
+    page is drawn again after a form that failed (a POST to another address)."""
+    args = {**request.args.to_dict(), f"r{round_id}": number}
+    anchor = f"round-{round_id}-heading"
+    if key:
+        return url_for("consultations.section", version_id=version.id, key=key, **args, _anchor=anchor)
+    return url_for("consultations.version", version_id=version.id, **args, _anchor=anchor)
 
 
 def _discussion(version, key, forms=None, reply=None):
@@ -76,8 +81,8 @@ def _discussion(version, key, forms=None, reply=None):
             "threads": paged.threads,
             "paged": paged,
             "opened": bool(asked[r.id]),
-            "prev_url": _page_url(r.id, paged.page - 1) if paged.page > 1 else None,
-            "next_url": _page_url(r.id, paged.page + 1) if paged.page < paged.pages else None,
+            "prev_url": _page_url(version, key, r.id, paged.page - 1) if paged.page > 1 else None,
+            "next_url": _page_url(version, key, r.id, paged.page + 1) if paged.page < paged.pages else None,
             "count": counted.get((r.id, key), 0),
             "refusal": refusal,
             "can_comment": r.version_id == version.id and refusal is None,
