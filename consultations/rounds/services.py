@@ -459,12 +459,11 @@ def threads(
     return found
 
 
-def page_of(comment: Comment, viewer) -> int:
-    """The page of its round's threads (on its key) where ``comment`` is shown, for a
-    link to it (a reply is on its parent's page)."""
+def page_of(comment: Comment, section_key: str | None, viewer) -> int:
+    """The page of its round's threads on ``section_key`` (the comment's) where
+    ``comment`` is shown, for a link to it (a reply is on its parent's page)."""
     top_id = comment.parent_id or comment.id
-    key = db.session.scalar(select(Contribution.section_key).where(Contribution.id == comment.contribution_id))
-    top = _top_level([comment.round_id], key, viewer)
+    top = _top_level([comment.round_id], section_key, viewer)
     position = db.session.scalar(select(top.c.position).where(top.c.id == top_id))
     return 1 if position is None else (position - 1) // THREADS_PER_PAGE + 1
 

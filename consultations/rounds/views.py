@@ -126,8 +126,7 @@ def comment_link(comment_id):
     )
     if readable is None:
         abort(404)
-    key = db.session.scalar(select(Contribution.section_key).where(Contribution.id == comment.contribution_id))
-    return redirect(_page_of(round_, key, comment.id))
+    return redirect(_page_of(round_, _key_of(comment), comment.id))
 
 
 @bp.get("/versions/<int:version_id>/sections/<key>")
@@ -183,12 +182,17 @@ def comment(round_id):
     return _redraw(round_, key, forms={round_.id: form})
 
 
+def _key_of(comment) -> str | None:
+    """The section a comment is on (``None``: the whole version)."""
+    return db.session.scalar(select(Contribution.section_key).where(Contribution.id == comment.contribution_id))
+
+
 def _page_of(round_, key, comment_id=None):
     """The section's page (the version's, without ``key``), at ``comment_id`` if given:
     on the page of the round's threads where it is shown."""
     args = {}
     if comment_id:
-        number = rounds.page_of(db.session.get(Comment, comment_id), current_user)
+        number = rounds.page_of(db.session.get(Comment, comment_id), key, current_user)
         if number > 1:
             args[f"r{round_.id}"] = number
     anchor = f"comment-{comment_id}" if comment_id else None
@@ -205,7 +209,7 @@ def reply(comment_id):
     round_ = round_or_404(parent.round_id)
     if not rounds.can_read(current_user, round_):
         abort(404)
-    key = db.session.scalar(select(Contribution.section_key).where(Contribution.id == parent.contribution_id))
+    key = _key_of(parent)
     refusal = rounds.refusal(current_user, round_)
     if refusal:
         flash(refusal, "error")
