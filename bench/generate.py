@@ -327,10 +327,13 @@ def seed(shape: Shape, progress: Callable[[str], None] = print) -> Report:
                         f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
                     )
                 )
-    # Rows went in through the connection: summaries remembered before are stale.
-    from consultations.tallies import cache
+    # Rows went in through the connection: summaries remembered before are stale, and
+    # the tally ledger is filled from the live tables (as a migration's first read would).
+    from consultations.tallies import cache, ledger
 
     cache.changed()
+    progress(f"  filling the tally ledger  {time.perf_counter() - started:7.1f} s")
+    ledger.rebuild()
     db.session.commit()
     if sqlite:
         connection = db.session.connection()

@@ -156,3 +156,15 @@ def export(process_id, table, fmt, internal, output):
         data.rows = bar
         write_table(handle, fmt, data)
     click.echo(f"Wrote {table} to {path}.")
+
+
+@bp.cli.command("rebuild-tallies")
+def rebuild_tallies():
+    """Refill the tally ledger (the events every summary counts) from the live tables.
+    Writes through the app keep it up to date; run this after changing the database by
+    other means. Summaries rebuild it by themselves when it is marked out of date."""
+    from consultations.tallies import ledger
+
+    kept = ledger.rebuild()
+    db.session.commit()
+    click.echo(f"Tally ledger rebuilt: {kept} events.")

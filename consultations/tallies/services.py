@@ -24,8 +24,8 @@ from sqlalchemy.orm import aliased
 from accounts.models import Municipality, Organisation, OrganisationKind, RoleAssignment
 from consultations.common import ConsultationError
 from consultations.rounds.models import CommentRound
-from consultations.tallies import cache
-from consultations.tallies.models import WalkInLink
+from consultations.tallies import cache, ledger
+from consultations.tallies.models import TallySlice, WalkInLink
 from consultations.versions.models import ConsultationModel, Version
 from core import audit
 from core.extensions import db
@@ -126,6 +126,12 @@ def _month(column):
 def _contribution_events(process_id: int):
     """One event per contribution of the process, with its group and space (outer joins
     to whichever space it is in)."""
+    return contribution_select(Contribution.process_id == process_id)
+
+
+def contribution_select(*where):
+    """One event per contribution matching ``where`` (conditions on
+    :class:`~core.models.Contribution`), computed from the live tables."""
     joins, attendee_user, root = _walk_in(Attendee)
     user = func.coalesce(Contribution.author_id, attendee_user)
     held = _roles_held()
@@ -165,13 +171,21 @@ def _contribution_events(process_id: int):
         .outerjoin(Workshop, Workshop.id == Board.workshop_id)
         .outerjoin(CommentRound, and_(kind == SpaceKind.ROUND.value, CommentRound.id == Contribution.space_id))
         .outerjoin(held, held.c.user_id == Contribution.author_id)
-        .where(Contribution.process_id == process_id)
+        .where(*where)
     )
     return _joined(statement, joins)
 
 
 def _attendance_events(process_id: int):
     """One event per line of a sign-in sheet of the process's sessions and workshops."""
+    return attendance_selects(Forum.process_id == process_id, Workshop.process_id == process_id)
+
+
+def attendance_selects(meeting_where, workshop_where, *where):
+    """One event per line of a sign-in sheet, computed from the live tables: ``(sessions,
+    workshops)``, the lines of sessions matching ``meeting_where`` (on the session's
+    :class:`Forum`) and of workshops matching ``workshop_where`` (on :class:`Workshop`),
+    both also matching ``where`` (on :class:`Attendee`)."""
     joins, user, root = _walk_in(Attendee)
     meetings = (
         select(
@@ -187,7 +201,7 @@ def _attendance_events(process_id: int):
         )
         .join(Meeting, Attendee.meeting_id == Meeting.id)
         .join(Forum, Meeting.forum_id == Forum.id)
-        .where(Forum.process_id == process_id)
+        .where(meeting_where, *where)
     )
     meetings = _joined(meetings, joins)
     workshops = (
@@ -203,7 +217,7 @@ def _attendance_events(process_id: int):
             Workshop.starts_at.label("at"),
         )
         .join(Workshop, Attendee.workshop_id == Workshop.id)
-        .where(Workshop.process_id == process_id)
+        .where(workshop_where, *where)
     )
     return meetings, _joined(workshops, joins)
 
@@ -235,11 +249,19 @@ def contribution_details(process_id: int):
     )
 
 
-def events(process_id: int):
+def live_events(process_id: int):
     """The subquery of every event of the process (person, grp, space, municipality_id,
-    profile, channel, month, contribution_id, at)."""
+    profile, channel, month, contribution_id, at), computed from the live tables (a
+    million contributions take seconds: :func:`events` reads the kept copy)."""
     meetings, workshops = _attendance_events(process_id)
     return union_all(_contribution_events(process_id), meetings, workshops).subquery("events")
+
+
+def events(process_id: int):
+    """The subquery of every event of the process, with the columns of
+    :func:`live_events`, read from the rows :mod:`consultations.tallies.ledger` keeps up to
+    date (built first if they are not)."""
+    return ledger.events(process_id)
 
 
 #: How channels read where the privacy labels have none.
@@ -298,7 +320,72 @@ def summary(process_id: int, dimensions=("group",)) -> Summary:
     return cache.remembered(("summary", process_id, dimensions), lambda: _summary(process_id, dimensions))
 
 
+def _key(dimension: str, value: str):
+    """A slice's text value as the summary's key (municipalities by id, none as None)."""
+    if value == "":
+        return None
+    return int(value) if dimension == "municipality" else value
+
+
+def _slices(process_id: int, dimension: str) -> dict:
+    """``{value: (participants, contributions, spaces)}`` of a kept breakdown (two
+    index-only reads: people, then spaces with their contributions)."""
+    S = TallySlice
+    base = (S.process_id == process_id, S.dimension == dimension)
+    people = dict(
+        db.session.execute(select(S.value, func.count()).where(*base, S.kind == "p").group_by(S.value)).tuples().all()
+    )
+    found = {}
+    for value, spaces, said in db.session.execute(
+        select(S.value, func.count(), func.coalesce(func.sum(S.contributions), 0))
+        .where(*base, S.kind == "s")
+        .group_by(S.value)
+    ):
+        found[value] = (people.get(value, 0), int(said), spaces)
+    return found
+
+
+def _overlap(process_id: int) -> int:
+    """People with events both in person and not (online, in writing)."""
+    S, other = TallySlice, aliased(TallySlice)
+    elsewhere = [c.value for c in Channel if c != Channel.IN_PERSON]
+    return db.session.scalar(
+        select(func.count()).where(
+            S.process_id == process_id,
+            S.dimension == "channel",
+            S.value == Channel.IN_PERSON.value,
+            S.kind == "p",
+            select(other.member)
+            .where(
+                other.process_id == process_id,
+                other.dimension == "channel",
+                other.value.in_(elsewhere),
+                other.kind == "p",
+                other.member == S.member,
+            )
+            .exists(),
+        )
+    )
+
+
 def _summary(process_id: int, dimensions: tuple) -> Summary:
+    if len(dimensions) > 1:
+        return _crossed(process_id, dimensions)
+    ledger.ready(process_id)
+    participants, contributions, spaces = _slices(process_id, "all").get("", (0, 0, 0))
+    rows = []
+    if dimensions:
+        found = _slices(process_id, dimensions[0])
+        keys = sorted(found, key=lambda v: (v == "", v if dimensions[0] != "municipality" or not v else int(v)))
+        rows = [Row((_key(dimensions[0], value),), *found[value]) for value in keys]
+    headcount, named = _headcounts(process_id)
+    return Summary(
+        process_id, dimensions, rows, participants, contributions, spaces, _overlap(process_id), headcount, named
+    )
+
+
+def _crossed(process_id: int, dimensions: tuple) -> Summary:
+    """A breakdown by two dimensions or more, counted over the ledger's events."""
     e = events(process_id)
     columns = {
         "group": e.c.grp,
@@ -309,7 +396,8 @@ def _summary(process_id: int, dimensions: tuple) -> Summary:
     }
     counts = (
         func.count(distinct(e.c.person)),
-        func.count(distinct(e.c.contribution_id)),
+        # One event per contribution: no DISTINCT (and its sort) needed.
+        func.count(e.c.contribution_id),
         func.count(distinct(e.c.space)),
     )
     keys = [columns[d] for d in dimensions]
@@ -382,19 +470,11 @@ def seed_table(process_id: int) -> SeedTable:
 
 
 def _seed_table(process_id: int) -> SeedTable:
-    e = events(process_id)
-    by_group = {
-        grp: (spaces, people)
-        for grp, spaces, people in db.session.execute(
-            select(e.c.grp, func.count(distinct(e.c.space)), func.count(distinct(e.c.person))).group_by(e.c.grp)
-        )
-    }
-    citizens = db.session.scalar(
-        select(func.count(distinct(e.c.person))).where(e.c.grp == "citizen_forum", e.c.profile == Profile.CITIZEN.value)
-    )
-    officials = db.session.scalar(
-        select(func.count(distinct(e.c.person))).where(e.c.grp == "staff_forum", e.c.profile == Profile.OFFICIAL.value)
-    )
+    ledger.ready(process_id)
+    by_group = {grp: (spaces, people) for grp, (people, _said, spaces) in _slices(process_id, "group").items()}
+    by_profile = _slices(process_id, "group_profile")
+    citizens = by_profile.get(f"citizen_forum|{Profile.CITIZEN.value}", (0, 0, 0))[0]
+    officials = by_profile.get(f"staff_forum|{Profile.OFFICIAL.value}", (0, 0, 0))[0]
     committee = db.session.scalar(
         select(func.count(CommentRound.id))
         .join(Version, CommentRound.version_id == Version.id)
