@@ -93,6 +93,9 @@ def load_config(app, test_config: dict | None) -> None:
         RATELIMIT_REGISTER="60 per hour",
         RATELIMIT_REGISTER_ATTEMPTS="200 per hour",
         RATELIMIT_PASSWORD_ADDRESS="20 per minute",
+        # Per address, shared by the public files made from a whole process (open-data
+        # ZIP, report PDF): each takes seconds at a million contributions.
+        RATELIMIT_DOWNLOADS="20 per hour",
         RATELIMIT_PASSWORD_ACCOUNT="5 per minute",
         RATELIMIT_PASSWORD_RESET_ADDRESS="10 per hour",
         RATELIMIT_PASSWORD_RESET_EMAIL="3 per hour",

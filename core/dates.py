@@ -101,6 +101,11 @@ def span(start: datetime | None, end: datetime | None = None) -> str:
     return f"{when(start)} – {when(end)}"
 
 
+def today() -> date:
+    """Today in the platform's time zone (not the server's)."""
+    return datetime.now(get_timezone()).date()
+
+
 def zone_name() -> str:
     """The platform's time zone as a reader knows it, then its identifier: "hora de Chile
     (America/Santiago)", "Chile Time (America/Santiago)"."""

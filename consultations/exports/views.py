@@ -8,6 +8,7 @@ from flask_login import current_user
 from accounts.models import Process
 from consultations import bp
 from consultations.exports import services as exports
+from consultations.limits import downloads
 from core import audit
 from core.exports import file_response, table_response, temporary_file
 from core.extensions import db
@@ -51,6 +52,7 @@ def export_counts(process_id, table, fmt):
 
 
 @bp.get("/processes/<int:process_id>/open-data.zip")
+@downloads
 def open_data(process_id):
     """The open-data bundle: a ZIP with one CSV per table of counts (people suppressed),
     the data dictionary, a read-me with the method, the licence and a Frictionless Data

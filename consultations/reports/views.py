@@ -8,7 +8,6 @@ the page and on every page of the PDF.
 """
 
 import mimetypes
-from datetime import date
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,9 +18,11 @@ from werkzeug.security import safe_join
 
 from accounts.models import Process
 from consultations import bp
+from consultations.limits import downloads
 from consultations.reports import charts
 from consultations.reports import services as reports
 from consultations.tallies import services as tallies
+from core import dates
 from core.extensions import db, login_manager
 from core.permissions import is_manager
 
@@ -52,7 +53,7 @@ def _context(process_id: int) -> dict:
         "groups": tallies.GROUPS,
         "suppressed": reports.SUPPRESSED,
         "hidden_mark": charts.HIDDEN_MARK,
-        "today": date.today(),
+        "today": dates.today(),
     }
 
 
@@ -89,6 +90,7 @@ def static_only_fetcher(base_url: str):
 
 
 @bp.get("/processes/<int:process_id>/report.pdf")
+@downloads
 def report_pdf(process_id):
     """The methodology report as a PDF (WeasyPrint, from the same sections and a print
     stylesheet; fonts and styles only from this machine)."""
