@@ -649,21 +649,47 @@ def _consultation_world(app, factory, process_id, personas, contribution_id) -> 
 CASES = [
     pytest.param(method, url, role, expected[role], set(expected.values()) == {302}, id=f"{method} {url} as {role}")
     for method, url, expected in MATRIX
+    if method != "GET"
     for role in ROLES
 ]
+PAGES = [pytest.param(url, expected, id=f"GET {url}") for method, url, expected in MATRIX if method == "GET"]
 
 
-@pytest.mark.parametrize(("method", "url", "role", "expected", "redirects_everyone"), CASES)
-def test_permission_matrix(client, world, method, url, role, expected, redirects_everyone):
-    personas, ids = world
+def _check(client, personas, ids, method, url, role, expected, redirects_everyone):
+    """What ``role`` gets for ``method url``: None if as expected, else what went wrong."""
     if role != "anonymous":
         assert login(client, personas[role]).status_code == 302
     # A field nobody declares: the form counts as submitted, and every real field is missing.
     data = {"probe": "1"} if method == "POST" else None
     response = client.open(url.format(**ids), method=method, data=data)
-    assert response.status_code == expected, response.get_data(as_text=True)[:500]
+    if response.status_code != expected:
+        return f"{response.status_code} instead of {expected}: {response.get_data(as_text=True)[:300]}"
     if expected == 302 and role == "anonymous" and method == "GET" and not redirects_everyone:
-        assert "/login" in response.location
+        if "/login" not in response.location:
+            return f"redirected to {response.location}, not to sign in"
+    return None
+
+
+@pytest.mark.parametrize(("method", "url", "role", "expected", "redirects_everyone"), CASES)
+def test_permission_matrix(client, world, method, url, role, expected, redirects_everyone):
+    """Every action, for each role on a world of its own (an action changes the world)."""
+    personas, ids = world
+    problem = _check(client, personas, ids, method, url, role, expected, redirects_everyone)
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize(("url", "expected"), PAGES)
+def test_permission_matrix_pages(app, world, url, expected):
+    """Every page, for every role in turn (each with a client of its own) on one world:
+    reading changes nothing another role could be refused or shown."""
+    personas, ids = world
+    redirects_everyone = set(expected.values()) == {302}
+    problems = {}
+    for role in ROLES:
+        problem = _check(app.test_client(), personas, ids, "GET", url, role, expected[role], redirects_everyone)
+        if problem is not None:
+            problems[role] = problem
+    assert not problems, problems
 
 
 def test_matrix_covers_every_route(app):
