@@ -4,9 +4,13 @@ with names only for a reason (audited), formula-safe, with local times and their
 import csv
 import io
 import json
+import random
 import re
 import zipfile
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from consultations.tallies import services as tallies
@@ -62,6 +66,14 @@ def test_names_need_a_reason_which_is_audited(app, client, factory, personas, pl
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.names")).all()
         assert [e.detail["note"] for e in entries] == ["Informe al Consejo"]
+
+
+def test_contributions_with_names_name_each_author(app, client, factory, personas, places):
+    process = _world(app, factory, personas, places)
+    login(client, personas["facilitator"])
+    url = f"/consultations/processes/{process}/export/contributions.csv"
+    header, *rows = _csv(client.post(url, data={"reason": "Informe al Consejo"}, headers=EN))
+    assert len(rows) == 2 and {row[0] for row in rows} == {personas["citizen"].name, personas["staff"].name}
 
 
 def test_participants_are_counted_once_in_every_format(app, client, factory, personas, places):
@@ -274,13 +286,16 @@ def test_large_downloads_are_sent_from_disk_in_blocks(app, client, factory, pers
         assert response.content_length == len(small.data) and response.data == small.data
     finally:
         response.close()
+    monkeypatch.setattr(core_exports, "BLOCK", 16 * 1024)
     rows = ([n, "texto " * 20] for n in range(2000))
     with app.test_request_context():
         sent = core_exports.csv_response("grande.csv", ["N", "Texto"], rows)
         try:
             assert sent.direct_passthrough and sent.content_length > 200_000
+            assert sent.headers["Cache-Control"] == "no-store" and sent.mimetype == "text/csv"
             chunks = list(sent.response)
             assert len(chunks) > 10, "read in blocks, not at once"
+            assert all(len(chunk) <= 16 * 1024 for chunk in chunks)
             body = b"".join(chunks).decode("utf-8-sig")
             assert body.count("\r\n") == 2001 and body.startswith('"N","Texto"')
         finally:
@@ -351,3 +366,58 @@ def test_cells_people_typed_are_defused_even_where_the_platform_writes_most(app,
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "&apos;=Comuna()" in sheet or "'=Comuna()" in sheet
     assert ">=Comuna()" not in sheet and ">@Título" not in sheet
+
+
+# The pieces each row of a large export goes through -------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["America/Santiago", "Europe/Madrid", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"])
+def test_export_times_are_the_zone_conversion_whatever_the_day(app, monkeypatch, zone):
+    """The clock moves hours by the day's offset where it is whole hours all day, and
+    converts each time otherwise (the days the clocks change, half-hour zones): every
+    time, as a datetime or as the text SQLite stores, reads as the zone's library says."""
+    from consultations.exports import services as exports
+
+    tz = ZoneInfo(zone)
+    monkeypatch.setattr(exports, "get_timezone", lambda: tz)
+    clock = exports.Clock()
+    rng = random.Random(zone)
+    start = datetime(2016, 1, 1)
+    moments = [start + timedelta(seconds=rng.randrange(3 * 365 * 86400)) for _ in range(5000)]
+    # Around midnight and the changes of the clocks in Chile (2016-05-15, 2016-08-14).
+    moments += [datetime(2016, 5, 15, h, 30, 5) for h in range(24)]
+    moments += [datetime(2016, 8, 14, h, 59, 59) for h in range(24)]
+    for moment in moments:
+        moment = moment.replace(microsecond=rng.choice([0, 123456]))
+        expected = moment.replace(tzinfo=UTC).astimezone(tz).isoformat(timespec="seconds")
+        assert clock(moment) == expected, moment
+        assert clock(moment.isoformat(" ", "microseconds")) == expected, moment
+    assert clock(None) == "" and clock("") == ""
+
+
+def test_export_times_in_the_configured_zone(app):
+    from consultations.exports import services as exports
+
+    with app.test_request_context():
+        clock = exports.Clock()
+        assert clock(datetime(2017, 1, 15, 2, 5, 9)) == "2017-01-14T23:05:09-03:00"
+        assert clock("2017-07-01 03:00:00.000000") == "2017-06-30T23:00:00-04:00"
+
+
+def test_pseudonyms_kept_per_export_are_the_platform_pseudonyms(app, monkeypatch):
+    """Each person's pseudonym is hashed once per export and kept in a few bytes: it
+    reads the same as core.exports.pseudonym, for any id, however often it comes, also
+    past the ids kept and for keys not in the tallies' form."""
+    from consultations.exports import services as exports
+
+    monkeypatch.setattr(exports.Pseudonyms, "KEPT", 5000)
+    with app.app_context():
+        pseudonyms = exports.Pseudonyms()
+        rng = random.Random(3)
+        keys = [f"{rng.choice('ua')}{rng.choice([rng.randrange(1, 7000), 0, 4999, 5000])}" for _ in range(20_000)]
+        keys += ["u007", "u7", "u007", "a7", "u+7", "u 7"]
+        for key in keys:
+            kind = {"u": "user", "a": "attendee"}[key[0]]
+            assert pseudonyms(key) == pseudonym(kind, key[1:]), key
+        assert pseudonyms("u7") != pseudonyms("a7") != pseudonyms("u007")
+        assert len(pseudonyms.kept["u"]) <= 6 * 5000

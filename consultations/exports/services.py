@@ -10,7 +10,7 @@ pseudonym unless names were asked for with a reason, which the view audits."""
 
 import re
 import unicodedata
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -28,12 +28,12 @@ from consultations.tallies import services as tallies
 from consultations.versions.models import ConsultationModel, Version, VersionStatus
 from core.exports import SUPPRESSED_CELL, Column, Table, bundle, dictionary_rows, pseudonymiser
 from core.extensions import db
-from core.models import Contribution
 from core.privacy import VALUE_LABELS
 from core.verdicts import VerdictStatus
 from forums.sheets.models import Attendee, Profile
 
-BATCH = 2000
+#: Rows read from the database at a time.
+BATCH = 500
 
 
 def slug(text: str) -> str:
@@ -51,52 +51,105 @@ class Clock:
     """Stored UTC times as local times with their offset (ISO 8601), in the zone of the
     request that asked for the export (read once: rows are written after it returns).
 
-    The zone is consulted once per hour of UTC time: where its offset is whole hours (as
-    in Chile), minutes and seconds are the same in both, so each row only joins strings."""
+    The zone is consulted once per UTC day: on a day when its offset stays the same whole
+    number of hours (every day in Chile but those when the clocks change), the local
+    time is the UTC one with the hours moved, so each row only adds two numbers and
+    joins strings; on other days each time is converted as it is. A time comes as a
+    ``datetime`` or, read straight from SQLite, as the text SQLAlchemy stores there
+    (``2017-03-04 12:34:56.000000``)."""
 
     def __init__(self):
         self.zone = get_timezone()
-        self.hours: dict = {}
+        #: UTC day ("2017-03-04") → (offset in hours, offset as text, the local dates of
+        #: the day before, the day and the day after), or () when the offset changes.
+        self.days: dict = {}
 
     def __call__(self, value) -> str:
         if not value:
             return ""
-        key = (value.year, value.month, value.day, value.hour)
-        hour = self.hours.get(key)
-        if hour is None:
-            local = value.replace(minute=0, second=0, microsecond=0, tzinfo=UTC).astimezone(self.zone)
-            whole = local.utcoffset().total_seconds() % 3600 == 0
-            hour = self.hours[key] = (local.strftime("%Y-%m-%dT%H:"), local.isoformat()[-6:]) if whole else None
-            if len(self.hours) > 100_000:
-                self.hours.clear()
-        if hour is None:
-            return value.replace(tzinfo=UTC).astimezone(self.zone).isoformat(timespec="seconds")
-        return f"{hour[0]}{value.minute:02d}:{value.second:02d}{hour[1]}"
+        if value.__class__ is not str:
+            value = value.isoformat(" ", "seconds")
+        day = self.days.get(value[:10])
+        if day is None:
+            day = self.days[value[:10]] = self._day(value[:10])
+        if day and len(value) >= 19 and value[13] == ":" and value[16] == ":":
+            hours, offset, before, same, after = day
+            hour = int(value[11:13]) + hours
+            if hour < 0:
+                return f"{before}T{hour + 24:02d}:{value[14:19]}{offset}"
+            if hour > 23:
+                return f"{after}T{hour - 24:02d}:{value[14:19]}{offset}"
+            return f"{same}T{hour:02d}:{value[14:19]}{offset}"
+        moment = datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return moment.astimezone(self.zone).isoformat(timespec="seconds")
+
+    def _day(self, text: str) -> tuple:
+        """What :meth:`__call__` needs for the UTC day ``text``; ``()`` unless the zone's
+        offset is the same whole number of hours at every hour of it."""
+        start = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        offsets = {(start + timedelta(hours=h)).astimezone(self.zone).utcoffset() for h in range(25)}
+        if len(offsets) != 1:
+            return ()
+        (offset,) = offsets
+        if offset.total_seconds() % 3600:
+            return ()
+        local = start.astimezone(self.zone)
+        dates = (start.date() + timedelta(days=n) for n in (-1, 0, 1))
+        return (int(offset.total_seconds() // 3600), local.isoformat()[-6:], *(d.isoformat() for d in dates))
+
+
+class Pseudonyms:
+    """The pseudonyms of participant keys (``u12``, ``a7``) in one export. The keyed hash
+    is most of the cost of a row, so each person's is computed once, and kept as the
+    five bytes its ten hexadecimal digits stand for, at a place given by the id: for a
+    hundred thousand people that is 600 kB, where a dict of their strings would take
+    15 MB. Raises KeyError for a key of another kind."""
+
+    #: Ids below this are kept (6 bytes each: a mark, then the 5 bytes); others (and keys
+    #: not in the tallies' form, ``u`` then the id in decimal) are hashed every time.
+    KEPT = 1 << 19
+
+    def __init__(self):
+        self.label = pseudonymiser()
+        self.kept = {kind: bytearray() for kind in People.KINDS}
+
+    def __call__(self, key: str) -> str:
+        kept, digits = self.kept[key[0]], key[1:]
+        ident = int(digits)
+        at = 6 * ident
+        if kept[at : at + 1] == b"\x01" and digits == str(ident):
+            return "P-" + kept[at + 1 : at + 6].hex()
+        label = self.label(People.KINDS[key[0]], digits)
+        if ident < self.KEPT and digits == str(ident):
+            if len(kept) < at + 6:
+                kept.extend(bytes(min(max(at + 6, 2 * len(kept)), 6 * self.KEPT) - len(kept)))
+            kept[at : at + 6] = b"\x01" + bytes.fromhex(label[2:])
+        return label
 
 
 class People:
-    """Who a participant key is in an export: a pseudonym, or with ``names`` the account's
-    name, or a walk-in's name when they agreed to be named."""
+    """Who a participant key is in an export: a pseudonym (:class:`Pseudonyms`), or with
+    ``names`` the account's name, or a walk-in's name when they agreed to be named."""
 
     KINDS = {"u": "user", "a": "attendee"}
 
     def __init__(self, names: bool):
         self.names = names
-        self.label = pseudonymiser()
+        #: The pseudonym of a participant key.
+        self.pseudonym = Pseudonyms()
 
     def load(self, keys) -> dict[str, str]:
         keys = [k for k in keys if k]
-        found = {k: self.label(self.KINDS[k[0]], k[1:]) for k in keys}
+        found = {k: self.pseudonym(k) for k in keys}
         if not self.names:
             return found
         users = [int(k[1:]) for k in keys if k.startswith("u")]
         attendees = [int(k[1:]) for k in keys if k.startswith("a")]
-        if self.names:
-            for user in db.session.scalars(select(User).where(User.id.in_(users))) if users else ():
-                found[f"u{user.id}"] = user.public_name
-            for attendee in db.session.scalars(select(Attendee).where(Attendee.id.in_(attendees))) if attendees else ():
-                if attendee.consent and attendee.name:
-                    found[f"a{attendee.id}"] = attendee.name
+        for user in db.session.scalars(select(User).where(User.id.in_(users))) if users else ():
+            found[f"u{user.id}"] = user.public_name
+        for attendee in db.session.scalars(select(Attendee).where(Attendee.id.in_(attendees))) if attendees else ():
+            if attendee.consent and attendee.name:
+                found[f"a{attendee.id}"] = attendee.name
         return found
 
 
@@ -135,12 +188,18 @@ def _theme_codes(process_id: int):
     )
 
 
-def _sorted_codes(codes: str | None) -> str:
-    if not codes:
-        return ""
-    if ", " not in codes:
-        return codes
-    return ", ".join(sorted(codes.split(", ")))
+class _ThemeCodes(dict):
+    """A contribution's theme codes, as aggregated in SQL (in any order), sorted: look
+    them up first (``get``), then :meth:`sort` them (remembered: a process has a few
+    dozen themes, coded alone or in pairs)."""
+
+    def sort(self, codes: str | None) -> str:
+        if not codes:
+            return ""
+        if len(self) >= 4096:
+            self.clear()
+        self[codes] = ", ".join(sorted(codes.split(", ")))
+        return self[codes]
 
 
 def _participant_column(names: bool) -> Column:
@@ -182,72 +241,113 @@ def contributions(process_id: int, names: bool = False) -> Table:
     )
 
 
+def _contribution_statement(process_id: int):
+    """The rows of :func:`contributions`, oldest first: :func:`tallies.contribution_details`
+    (each contribution as the tallies count it, with its section, verdict, text and the
+    titles of its space), only the columns the export prints, and the codes of its themes
+    (:func:`_theme_codes`)."""
+    details = tallies.contribution_details(process_id).subquery("details")
+    coded = _theme_codes(process_id)
+    c = details.c
+    return (
+        select(
+            c.person,
+            c.grp,
+            c.municipality_id,
+            c.profile,
+            c.channel,
+            c.at,
+            c.section_key,
+            c.verdict_status,
+            c.body_source,
+            c.thread_title,
+            c.meeting_title,
+            c.workshop_title,
+            c.board_title,
+            c.round_title,
+            c.version_label,
+            coded.c.codes,
+        )
+        .outerjoin(coded, coded.c.contribution_id == c.contribution_id)
+        .order_by(c.contribution_id)
+    )
+
+
+def _plain_rows(statement):
+    """Run ``statement`` for a large export: ``(result, fetch)``, where ``fetch(n)`` gives
+    the next ``n`` rows (an empty list at the end) as they are read, and ``result`` is to
+    be closed. On SQLite, whose cursor steps through the result as it is read, the rows
+    are the driver's plain tuples (values as stored: no SQLAlchemy row objects, no type
+    conversion); elsewhere, SQLAlchemy's rows from a server-side cursor."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        result = connection.execute(statement)
+        return result, result.cursor.fetchmany
+    result = connection.execute(statement.execution_options(yield_per=BATCH))
+    return result, result.fetchmany
+
+
 def _contribution_rows(process_id: int, names: bool, labels, clock):
     """The rows, in one pass over one query (themes aggregated and spaces' titles joined
-    in SQL), people's labels made per batch: about a million rows in a few seconds."""
+    in SQL). This loop runs once per contribution, a million times for a large process,
+    so it reads the driver's plain tuples (no SQLAlchemy rows, times as SQLite stores
+    them, see :class:`Clock`) and looks every label up in a dict."""
     municipalities, profiles, groups, channels, verdicts = labels
     people = People(names)
-    coded = _theme_codes(process_id)
-    statement = (
-        tallies.contribution_details(process_id)
-        .add_columns(coded.c.codes)
-        .outerjoin(coded, coded.c.contribution_id == Contribution.id)
-        .order_by(Contribution.id)
-    )
     received = verdicts.get(VerdictStatus.RECEIVED.value, "")
-    # Core execution (plain rows, no ORM loading) and rows unpacked as tuples: this loop
-    # runs once per contribution.
-    result = db.session.connection().execute(statement.execution_options(yield_per=BATCH))
-    for batch in result.partitions(BATCH):
-        who = people.load({row[0] for row in batch})
-        for (
-            person,
-            grp,
-            _space,
-            municipality_id,
-            profile,
-            channel,
-            _month,
-            _id,
-            at,
-            section_key,
-            verdict,
-            body,
-            thread_title,
-            meeting_title,
-            workshop_title,
-            board_title,
-            round_title,
-            version_label,
-            codes,
-        ) in batch:
-            if thread_title is not None:
-                place = thread_title
-            elif meeting_title is not None:
-                place = meeting_title
-            elif board_title is not None:
-                place = f"{workshop_title} › {board_title}"
-            elif round_title is not None:
-                place = (
-                    f"{round_title} › {version_label} {section_key}"
-                    if section_key
-                    else f"{round_title} › {version_label}"
-                )
-            else:
-                place = ""
-            yield [
-                who.get(person, ""),
-                profiles.get(profile, profile or ""),
-                municipalities.get(municipality_id, ""),
-                groups.get(grp, grp),
-                place,
-                channels.get(channel, channel),
-                section_key or "",
-                _sorted_codes(codes),
-                verdicts.get(verdict, received) if verdict else received,
-                clock(at),
+    verdicts = {**verdicts, None: received, "": received}
+    themes = _ThemeCodes()
+    result, fetch = _plain_rows(_contribution_statement(process_id))
+    try:
+        while batch := fetch(BATCH):
+            who = people.load({row[0] for row in batch}).get if names else people.pseudonym
+            for (
+                person,
+                grp,
+                municipality_id,
+                profile,
+                channel,
+                at,
+                section_key,
+                verdict,
                 body,
-            ]
+                thread_title,
+                meeting_title,
+                workshop_title,
+                board_title,
+                round_title,
+                version_label,
+                codes,
+            ) in batch:
+                if thread_title is not None:
+                    place = thread_title
+                elif meeting_title is not None:
+                    place = meeting_title
+                elif board_title is not None:
+                    place = f"{workshop_title} › {board_title}"
+                elif round_title is not None:
+                    place = (
+                        f"{round_title} › {version_label} {section_key}"
+                        if section_key
+                        else f"{round_title} › {version_label}"
+                    )
+                else:
+                    place = ""
+                yield [
+                    who(person) if person else "",
+                    profiles.get(profile, profile or ""),
+                    municipalities.get(municipality_id, ""),
+                    groups.get(grp, grp),
+                    place,
+                    channels.get(channel, channel),
+                    section_key or "",
+                    themes.get(codes) or themes.sort(codes),
+                    verdicts.get(verdict, received),
+                    clock(at),
+                    body,
+                ]
+    finally:
+        result.close()
 
 
 def participants(process_id: int, names: bool = False) -> Table:
