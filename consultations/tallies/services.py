@@ -25,7 +25,7 @@ from accounts.models import Municipality, Organisation, OrganisationKind, RoleAs
 from consultations.common import ConsultationError
 from consultations.rounds.models import CommentRound
 from consultations.tallies import cache, ledger
-from consultations.tallies.models import TallySlice, WalkInLink
+from consultations.tallies.models import TallyEvent, TallySlice, WalkInLink
 from consultations.versions.models import ConsultationModel, Version
 from core import audit
 from core.extensions import db
@@ -223,18 +223,27 @@ def attendance_selects(meeting_where, workshop_where, *where):
 
 
 def contribution_events(process_id: int):
-    """The select of the process's contributions as events (for exports)."""
-    return _contribution_events(process_id)
+    """The select of the process's contributions as events, from the ledger."""
+    ledger.ready(process_id)
+    e = TallyEvent
+    return select(*(getattr(e, name).label(name) for name in ledger.COLUMNS)).where(
+        e.process_id == process_id, e.contribution_id.is_not(None)
+    )
 
 
 def contribution_details(process_id: int):
-    """:func:`contribution_events` with what an export prints of each contribution: its
-    section, verdict, text, and the titles of its space (``thread_title``,
-    ``meeting_title``, ``workshop_title`` and ``board_title``, or ``round_title`` and
-    ``version_label``), read in the same pass (the joins are there already)."""
+    """Each contribution of the process as the tallies count it (the ledger's event:
+    person, grp, space, municipality_id, profile, channel, month, contribution_id, at)
+    with what an export prints of it: its section, verdict, text, and the titles of its
+    space (``thread_title``, ``meeting_title``, ``workshop_title`` and ``board_title``, or
+    ``round_title`` and ``version_label``). Reading the kept events spares the joins to
+    sign-in sheets, walk-in links and roles for every row."""
+    ledger.ready(process_id)
+    e = TallyEvent
+    kind = Contribution.space_kind
     return (
-        _contribution_events(process_id)
-        .add_columns(
+        select(
+            *(getattr(e, name).label(name) for name in ledger.COLUMNS),
             Contribution.section_key,
             Contribution.verdict_status,
             Contribution.body_source,
@@ -245,7 +254,14 @@ def contribution_details(process_id: int):
             CommentRound.title.label("round_title"),
             Version.label.label("version_label"),
         )
+        .join(Contribution, Contribution.id == e.contribution_id)
+        .outerjoin(Thread, and_(kind == SpaceKind.THREAD.value, Thread.id == Contribution.space_id))
+        .outerjoin(Meeting, and_(kind == SpaceKind.MEETING.value, Meeting.id == Contribution.space_id))
+        .outerjoin(Board, and_(kind == SpaceKind.BOARD.value, Board.id == Contribution.space_id))
+        .outerjoin(Workshop, Workshop.id == Board.workshop_id)
+        .outerjoin(CommentRound, and_(kind == SpaceKind.ROUND.value, CommentRound.id == Contribution.space_id))
         .outerjoin(Version, Version.id == CommentRound.version_id)
+        .where(e.process_id == process_id, e.contribution_id.is_not(None))
     )
 
 
