@@ -374,21 +374,139 @@ def _queries(client, counter, url):
     return counter.count
 
 
-def test_thread_page_queries_do_not_grow(app, client, factory, forums, personas, count_queries):
+#: The most queries a main page may make (issue 13).
+PAGE_QUERIES = 8
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _writes(counter) -> list[str]:
+    return [s for s in counter.statements if s.lstrip().upper().startswith(WRITES)]
+
+
+@pytest.mark.parametrize("viewer", [None, "citizen", "facilitator"])
+def test_thread_page_queries_are_few_and_do_not_grow(app, client, factory, forums, personas, count_queries, viewer):
+    """The same few queries for 10 posts as for 1,000, first page or last, anonymous,
+    signed in (membership, reading position, one's reports) or moderating; a page read
+    again writes nothing."""
+    from forums.moderation.models import Flag
+
     small = factory.thread(forums["citizen"], personas["staff"].id, posts=10)
     large = factory.thread(forums["citizen"], personas["staff"].id, posts=1000)
     with app.app_context():
-        # Both threads have the same shape: every third post answers the one before.
+        # Both threads have the same shape: every third post answers the one before, and
+        # the citizen reported the second post.
         posts = db.session.scalars(select(Post).where(Post.thread_id.in_([small, large]), Post.number > 1)).all()
         for post in posts:
             if post.number % 3 == 0:
                 post.reply_to_id = post.id - 1
+            if post.number == 2:
+                db.session.add(Flag(contribution_id=post.contribution_id, user_id=personas["citizen"].id, reason="x"))
         db.session.commit()
+    if viewer:
+        login(client, personas[viewer])
+    urls = [f"/forums/threads/{small}", f"/forums/threads/{large}", f"/forums/threads/{large}?page=50"]
+    first = []
+    for url in urls:
+        first.append(_queries(client, count_queries, url))
+        # Signed in, each of these pages moves the reading position forward: one statement.
+        assert len(_writes(count_queries)) == (1 if viewer else 0), count_queries.statements
+    again = []
+    for url in urls:
+        again.append(_queries(client, count_queries, url))
+        assert _writes(count_queries) == [], "a page read again writes nothing"
+    assert len(set(first)) == 1 and len(set(again)) == 1, count_queries.statements
+    assert first[0] <= PAGE_QUERIES, count_queries.statements
+    page = client.get(f"/forums/threads/{small}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ("You reported this to the moderators." in page) == (viewer == "citizen")
+    assert "Mensaje número 10" in page and "In reply to" in page
+
+
+def test_reading_position_is_written_only_when_it_moves_forward(app, client, factory, forums, personas, count_queries):
+    thread_id = factory.thread(forums["citizen"], personas["staff"].id, posts=45)
     login(client, personas["citizen"])
-    first_small = _queries(client, count_queries, f"/forums/threads/{small}")
-    first_large = _queries(client, count_queries, f"/forums/threads/{large}")
-    last_large = _queries(client, count_queries, f"/forums/threads/{large}?page=50")
-    assert first_small == first_large == last_large, count_queries.statements
+
+    def read(page):
+        with count_queries:
+            assert client.get(f"/forums/threads/{thread_id}?page={page}").status_code == 200
+        with app.app_context():
+            marker = db.session.get(ThreadRead, (personas["citizen"].id, thread_id))
+            return len(_writes(count_queries)), marker.last_number if marker else None
+
+    assert read(2) == (1, 40)
+    assert read(2) == (0, 40)
+    assert read(1) == (0, 40), "never backwards, and no write"
+    assert read(3) == (1, 45)
+    assert read(3) == (0, 45)
+
+
+def test_reading_position_upsert_never_goes_backwards(app, factory, forums, personas):
+    """Two requests of one reader may both find no position and both write it: the
+    statement inserts or moves forward, never fails or moves back."""
+    from accounts.models import User
+    from forums.discussions import services
+
+    thread_id = factory.thread(forums["citizen"], personas["staff"].id, posts=3)
+    with app.app_context():
+        user, thread = db.session.get(User, personas["citizen"].id), db.session.get(Thread, thread_id)
+        for number in (2, 2, 3, 1):
+            services.mark_read(user, thread, number)
+        db.session.commit()
+        assert db.session.get(ThreadRead, (user.id, thread_id)).last_number == 3
+
+
+def _forum_world(app, factory, forum_id, personas, threads, sessions, tag):
+    """``threads`` threads (the first post of the newest hidden, so its title is withheld
+    from people who do not moderate) that
+    the citizen has read part of, and ``sessions`` sessions with remarks by an account,
+    a walk-in and nobody named."""
+    from forums.meetings.models import Meeting
+    from forums.sheets.models import Attendee
+
+    ids = [factory.thread(forum_id, personas["staff"].id, posts=3, title=f"Hilo {tag}{n}") for n in range(threads)]
+    meetings = [factory.meeting(forum_id, title=f"Sesión {tag}{n}") for n in range(sessions)]
+    people = [factory.user().id for _ in meetings]
+    with app.app_context():
+        first = db.session.scalar(select(Post).where(Post.thread_id == ids[-1], Post.number == 1))
+        db.session.get(Contribution, first.contribution_id).hidden_at = db.func.now()
+        db.session.add_all(ThreadRead(user_id=personas["citizen"].id, thread_id=t, last_number=2) for t in ids)
+        for meeting_id, user_id in zip(meetings, people, strict=True):
+            meeting = db.session.get(Meeting, meeting_id)
+            person = Attendee(meeting_id=meeting_id, user_id=user_id, consent=True)
+            walk_in = Attendee(meeting_id=meeting_id, name=f"Visita {tag}", consent=False)
+            db.session.add_all([person, walk_in])
+            db.session.flush()
+            for attendee_id in (person.id, walk_in.id, None):
+                remark = Contribution(
+                    process_id=meeting.forum.process_id,
+                    space_kind="meeting",
+                    space_id=meeting_id,
+                    attendee_id=attendee_id,
+                    author_id=None if attendee_id else personas["staff"].id,
+                )
+                remark.set_body(f"Dicho en {tag}")
+                db.session.add(remark)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("viewer", [None, "citizen", "facilitator"])
+def test_forum_page_queries_are_few_and_do_not_grow(app, client, factory, forums, personas, count_queries, viewer):
+    """The forum page: threads with what the viewer read of each and withheld titles,
+    sessions and remarks said in the room, in the same few queries for 2 threads and 1
+    session as for 45 threads and 12 sessions."""
+    forum_id = forums["citizen"]
+    url = f"/forums/{forum_id}"
+    if viewer:
+        login(client, personas[viewer])
+    _forum_world(app, factory, forum_id, personas, threads=2, sessions=1, tag="a")
+    few = _queries(client, count_queries, url)
+    _forum_world(app, factory, forum_id, personas, threads=43, sessions=11, tag="b")
+    many = _queries(client, count_queries, url)
+    assert few == many <= PAGE_QUERIES, count_queries.statements
+    page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Said in the room" in page and "Sesión b10" in page and "Dicho en b" in page
+    assert ("Hidden thread" in page) == (viewer != "facilitator")
+    assert ("1 unread" in page) == (viewer == "citizen")
+    assert "Page 1 of 3" in page
 
 
 def test_forum_members_and_search_pages_queries_do_not_grow(app, client, factory, forums, personas, count_queries):

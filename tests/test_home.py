@@ -140,7 +140,8 @@ def test_cancelled_sessions_are_not_coming(app, client, factory, places):
 
 
 def test_home_uses_a_fixed_number_of_queries(app, client, factory, personas, count_queries):
-    """The same number of queries with one municipality and with many, signed in or not."""
+    """The same few queries (at most 8, issue 13) with one municipality and with many,
+    signed in or not."""
     _world(app, factory, n=1)
     with count_queries as few:
         assert client.get("/").status_code == 200
@@ -148,11 +149,11 @@ def test_home_uses_a_fixed_number_of_queries(app, client, factory, personas, cou
     with count_queries as many:
         assert client.get("/").status_code == 200
     assert few.count > 0
-    assert many.count == few.count, many.statements
+    assert many.count == few.count <= 8, many.statements
     login(client, personas["staff"])
     with count_queries as signed_in:
         assert client.get("/").status_code == 200
     _world(app, factory, n=3, tag="c")
     with count_queries as signed_in_more:
         assert client.get("/").status_code == 200
-    assert signed_in_more.count == signed_in.count, signed_in_more.statements
+    assert signed_in_more.count == signed_in.count <= 8, signed_in_more.statements

@@ -495,6 +495,42 @@ def test_board_queries_do_not_grow_with_cards(app, client, workshop, personas, c
     assert large.count == small.count, large.statements
 
 
+@pytest.mark.parametrize("round_open", [True, False])
+@pytest.mark.parametrize("persona", [None, "citizen", "facilitator"])
+def test_board_page_takes_at_most_eight_queries(app, client, workshop, personas, count_queries, persona, round_open):
+    """The board page (issue 13: at most 8 queries, whatever the size): anonymous, an
+    invited participant with dots of their own, a facilitator (who also gets the sign-in
+    sheet), with the vote open or closed (then the number of voters is shown)."""
+    from forums.workshops.boards.models import Vote, VotingRound
+
+    board_id = workshop["board"]
+    url = f"/forums/boards/{board_id}"
+
+    def grow(start, cards, voters):
+        _fill(app, board_id, start, cards, voters)
+        with app.app_context():
+            voting = db.session.scalar(select(VotingRound).where(VotingRound.board_id == board_id))
+            card_id = db.session.scalar(select(Card.id).where(Card.board_id == board_id).order_by(Card.id.desc()))
+            db.session.add(Vote(round_id=voting.id, card_id=card_id, user_id=personas["citizen"].id))
+            db.session.add(Attendee(workshop_id=workshop["id"], name=f"Visita {start}", consent=True))
+            voting.closed_at = None if round_open else db.func.now()
+            db.session.commit()
+
+    if persona:
+        login(client, personas[persona])
+    grow(0, 5, 5)
+    with count_queries as small:
+        assert client.get(url).status_code == 200
+    grow(5, 295, 45)
+    with count_queries as large:
+        page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert large.count == small.count <= 8, large.statements
+    assert "Tarjeta 299" in page
+    assert ("Take a dot back" in page) == (persona == "citizen" and round_open)
+    assert ("people voted" in page) == (not round_open)
+    assert ("Said by:" in page) == (persona == "facilitator")
+
+
 def test_change_feed_is_constant_when_nothing_changed(app, client, workshop, personas, count_queries):
     login(client, personas["citizen"])
     url = f"/forums/boards/{workshop['board']}/changes"

@@ -1,14 +1,16 @@
 """What the home page shows of the process: its current phase and dates, the
 municipalities with their forums, sessions and workshops coming, comment rounds open now
-and the latest published version of the model. A fixed number of queries, whatever the
-size of the process."""
+and the latest published version of the model. Six queries, whatever the size of the
+process: the process with its phases and the latest version; the municipalities with
+their forums; sessions; workshops; rounds. Each loads only the relations the page prints
+(a forum's process, say, is not loaded again with its phases)."""
 
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import to_user_timezone
-from sqlalchemy import and_, case, exists, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
 
 from accounts.models import Municipality, Phase, Process
 from consultations.rounds.models import CommentRound
@@ -47,12 +49,34 @@ class Home:
     today: date
 
 
-def current_process(today: date) -> Process | None:
-    """The process running ``today``; failing that, the one that started last."""
+def _running_first(today: date):
     running = case((and_(Process.starts_on <= today, Process.ends_on >= today), 1), else_=0)
-    return db.session.scalars(
-        select(Process).order_by(running.desc(), Process.starts_on.desc(), Process.id.desc()).limit(1)
+    return (running.desc(), Process.starts_on.desc(), Process.id.desc())
+
+
+def _latest_version_id():
+    published = aliased(Version)
+    return (
+        select(published.id)
+        .where(published.status == VersionStatus.PUBLISHED.value)
+        .order_by(published.published_at.desc(), published.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def process_and_version(today: date) -> tuple[Process | None, Version | None]:
+    """The process running ``today`` (failing that, the one that started last) with its
+    phases, and the version published last, of any model, in one query (a version belongs
+    to a model of a process, so with no process there is none)."""
+    row = db.session.execute(
+        select(Process, Version)
+        .outerjoin(Version, Version.id == _latest_version_id())
+        .order_by(*_running_first(today))
+        .options(joinedload(Process.phases))
+        .limit(1)
     ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def current_phase(process: Process | None, today: date) -> Phase | None:
@@ -64,24 +88,26 @@ def current_phase(process: Process | None, today: date) -> Phase | None:
 
 def places(viewer) -> list[Place]:
     """The commission's municipalities, and any other with a forum the viewer may see,
-    each with those forums (archived ones left out)."""
-    forums = db.session.scalars(
-        select(Forum)
-        .where(visible_filter(viewer), Forum.status != ForumStatus.ARCHIVED.value, Forum.municipality_id.is_not(None))
-        .order_by(Forum.kind, Forum.title)
+    each with those forums (archived ones left out), in one query."""
+    rows = db.session.execute(
+        select(Municipality, Forum)
+        .outerjoin(
+            Forum,
+            and_(
+                Forum.municipality_id == Municipality.id,
+                Forum.status != ForumStatus.ARCHIVED.value,
+                visible_filter(viewer),
+            ),
+        )
+        .where(or_(Municipality.in_commission, Forum.id.is_not(None)))
+        .order_by(Municipality.name, Municipality.id, Forum.kind, Forum.title)
+        .options(lazyload(Forum.process), lazyload(Forum.municipality))
     ).all()
-    with_forum = exists().where(
-        Forum.municipality_id == Municipality.id,
-        Forum.status != ForumStatus.ARCHIVED.value,
-        visible_filter(viewer),
-    )
-    municipalities = db.session.scalars(
-        select(Municipality).where(or_(Municipality.in_commission, with_forum)).order_by(Municipality.name)
-    ).all()
-    by_id = {m.id: Place(m) for m in municipalities}
-    for forum in forums:
-        if forum.municipality_id in by_id:
-            by_id[forum.municipality_id].forums.append(forum)
+    by_id: dict[int, Place] = {}
+    for municipality, forum in rows:
+        place = by_id.setdefault(municipality.id, Place(municipality))
+        if forum is not None:
+            place.forums.append(forum)
     return list(by_id.values())
 
 
@@ -90,7 +116,7 @@ def upcoming_sessions(viewer, limit: int = UPCOMING) -> list[Meeting]:
     return db.session.scalars(
         select(Meeting)
         .join(Meeting.forum)
-        .options(contains_eager(Meeting.forum))
+        .options(contains_eager(Meeting.forum).options(lazyload(Forum.process), lazyload(Forum.municipality)))
         .where(Meeting.starts_at >= utcnow(), Meeting.status == MeetingStatus.SCHEDULED.value, visible_filter(viewer))
         .order_by(Meeting.starts_at, Meeting.id)
         .limit(limit)
@@ -102,6 +128,7 @@ def upcoming_workshops(limit: int = UPCOMING) -> list[Workshop]:
     return db.session.scalars(
         select(Workshop)
         .where(Workshop.starts_at >= utcnow(), Workshop.status == WorkshopStatus.SCHEDULED.value)
+        .options(lazyload(Workshop.process))
         .order_by(Workshop.starts_at, Workshop.id)
         .limit(limit)
     ).all()
@@ -117,20 +144,10 @@ def open_rounds(viewer) -> list[CommentRound]:
     ).all()
 
 
-def latest_version() -> Version | None:
-    """The version published last, of any model."""
-    return db.session.scalars(
-        select(Version)
-        .where(Version.status == VersionStatus.PUBLISHED.value)
-        .order_by(Version.published_at.desc(), Version.id.desc())
-        .limit(1)
-    ).first()
-
-
 def home(viewer, today: date | None = None) -> Home:
     """The home page's data for ``viewer`` (anonymous or signed in)."""
     today = today or to_user_timezone(utcnow()).date()
-    process = current_process(today)
+    process, version = process_and_version(today)
     return Home(
         process=process,
         phase=current_phase(process, today),
@@ -138,6 +155,6 @@ def home(viewer, today: date | None = None) -> Home:
         sessions=upcoming_sessions(viewer),
         workshops=upcoming_workshops(),
         rounds=open_rounds(viewer),
-        version=latest_version(),
+        version=version,
         today=today,
     )

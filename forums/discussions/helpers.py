@@ -1,30 +1,39 @@
 """Look-ups that several features' pages share: a forum, thread or post the current
-person may see (404 otherwise), and a post's address."""
+person may see (404 otherwise), a post's address, and the pagination of a thread's
+numbered posts."""
 
 from flask import abort, current_app, url_for
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from core.models import Contribution
+from core.permissions import is_manager
 from forums.discussions import services
-from forums.discussions.models import Forum, Post, Thread
+from forums.discussions.models import Post
 
 
 def forum_or_404(forum_id: int):
-    """The forum and the current user's membership; 404 if unknown or not visible."""
-    forum = db.get_or_404(Forum, forum_id)
-    member = services.membership(current_user, forum)
-    if not services.can_view(current_user, forum, member):
+    """The forum and the current user's membership (one query); 404 if unknown or not
+    visible."""
+    found = services.forum_with_membership(current_user, forum_id)
+    if found is None or not services.can_view(current_user, *found):
         abort(404)
-    return forum, member
+    return found
 
 
 def thread_or_404(thread_id: int):
-    """The thread, its forum and the current user's membership; 404 if not visible."""
-    thread = db.get_or_404(Thread, thread_id)
-    forum, member = forum_or_404(thread.forum_id)
-    return thread, forum, member
+    """The thread, its forum and the current user's membership (one query, which also
+    fills the thread's ``read_up_to`` and ``title_hidden`` for the current user); 404 if
+    not visible."""
+    found = services.thread_with_state(current_user, thread_id, is_manager(current_user))
+    if found is None:
+        abort(404)
+    thread, member = found
+    if not services.can_view(current_user, thread.forum, member):
+        abort(404)
+    return thread, thread.forum, member
 
 
 def post_or_404(post_id: int):
@@ -39,3 +48,19 @@ def post_url(post: Post) -> str:
     per_page = current_app.config["POSTS_PER_PAGE"]
     page = (post.number - 1) // per_page + 1
     return url_for("forums.thread", thread_id=post.thread_id, page=page, _anchor=f"post-{post.number}")
+
+
+class NumberedPagination(Pagination):
+    """A page of rows numbered 1, 2, ... with no gap (a thread's posts): the page is the
+    range of numbers it shows, read through the index however deep the page is (an offset
+    would read and skip every earlier row), and the total is a count the caller knows.
+    Made with ``select`` (the statement), ``number`` (the column) and ``total``."""
+
+    def _query_items(self) -> list:
+        first = (self.page - 1) * self.per_page
+        number = self._query_args["number"]
+        statement = self._query_args["select"].where(number > first, number <= first + self.per_page)
+        return list(db.session.execute(statement).unique().scalars())
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]

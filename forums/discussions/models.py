@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from core.enums import LabelledEnum
 from core.extensions import db
@@ -105,6 +105,12 @@ class Thread(db.Model):
     forum = relationship(Forum, lazy="joined")
     author = relationship("User", lazy="joined")
 
+    #: Filled by the pages that ask for them (``with_expression``), ``None`` otherwise:
+    #: the last post number the reader has read, and whether the title is withheld
+    #: from people who do not moderate (:func:`~forums.discussions.services.title_withheld`).
+    read_up_to: Mapped[int | None] = query_expression()
+    title_hidden: Mapped[bool | None] = query_expression()
+
 
 class Post(db.Model):
     """One message in a thread; its text is a contribution."""
@@ -125,6 +131,10 @@ class Post(db.Model):
     thread = relationship(Thread, lazy="raise")
     contribution = relationship(Contribution, lazy="raise")
     reply_to = relationship("Post", remote_side=[id], lazy="raise")
+
+    #: Filled by the thread page (``with_expression``), ``None`` otherwise: whether the
+    #: reader has flagged the post's words and moderators have not dealt with it yet.
+    reported: Mapped[bool | None] = query_expression()
 
     @property
     def is_deleted(self) -> bool:

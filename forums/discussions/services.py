@@ -5,10 +5,11 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, or_, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Load, defer, joinedload, lazyload, with_expression
 
-from accounts.models import User
+from accounts.models import Process, User
 from accounts.services import find_by_email
 from core.extensions import db
 from core.models import Channel, Contribution, utcnow
@@ -18,7 +19,7 @@ from core.roles import Role
 from core.spaces import SpaceKind
 from core.text import checked_text, render_markdown
 from core.visibility import public_condition
-from forums.common import BODY_MAX, TITLE_MAX, ForumError
+from forums.common import BODY_MAX, TITLE_MAX, ForumError, account_load
 from forums.discussions.models import (
     Forum,
     ForumKind,
@@ -29,6 +30,7 @@ from forums.discussions.models import (
     Thread,
     ThreadRead,
 )
+from forums.moderation.services import flagged_by
 
 register_kinds({"forum.reply": lambda p: _("%(name)s replied to your post in “%(thread)s”.", **p)}, group=_l("Forums"))
 
@@ -108,6 +110,92 @@ def post_error(user, forum: Forum, member: ForumMember | None):
     if not can_post(user, forum, member):
         return _l("Join this forum to take part.")
     return None
+
+
+# Loading what forum pages show ---------------------------------------------------------
+
+#: A forum with what its pages print of it (process title, municipality), not the
+#: process's phases, which forum pages never show.
+FORUM_LOAD = joinedload(Forum.process).lazyload(Process.phases)
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def _with_membership(statement, forum_id, user):
+    """The first row of ``statement`` (one entity) and ``user``'s membership of the forum
+    ``forum_id`` (a column of it), in the same query: ``(entity, member or None)``, or
+    ``None`` when there is no row."""
+    if not _signed_in(user):
+        found = db.session.scalar(statement)
+        return None if found is None else (found, None)
+    row = db.session.execute(
+        statement.add_columns(ForumMember)
+        .outerjoin(ForumMember, and_(ForumMember.forum_id == forum_id, ForumMember.user_id == user.id))
+        .options(lazyload(ForumMember.user))
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def forum_with_membership(user, forum_id: int) -> tuple[Forum, ForumMember | None] | None:
+    """The forum ``forum_id`` and ``user``'s membership of it, in one query; ``None`` if
+    there is no such forum."""
+    return _with_membership(select(Forum).where(Forum.id == forum_id).options(FORUM_LOAD), Forum.id, user)
+
+
+def title_withheld(thread_id):
+    """A SQL condition: the first post of the thread ``thread_id`` (a column or a value)
+    is hidden or by a blocked account, so people who do not moderate are not shown the
+    thread's title."""
+    return exists().where(
+        Post.thread_id == thread_id,
+        Post.number == 1,
+        Contribution.id == Post.contribution_id,
+        ~public_condition(),
+    )
+
+
+def read_position(user, thread_id):
+    """A SQL expression: the last post number ``user`` read in the thread ``thread_id``
+    (a column), or NULL."""
+    return (
+        select(ThreadRead.last_number)
+        .where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread_id)
+        .scalar_subquery()
+    )
+
+
+def _reader_state(user, manager: bool) -> list:
+    """``with_expression`` options filling :class:`Thread`'s reading position (signed-in
+    readers) and withheld title (people who do not moderate)."""
+    options = [with_expression(Thread.title_hidden, false() if manager else title_withheld(Thread.id))]
+    if _signed_in(user):
+        options.append(with_expression(Thread.read_up_to, read_position(user, Thread.id)))
+    return options
+
+
+def thread_with_state(user, thread_id: int, manager: bool) -> tuple[Thread, ForumMember | None] | None:
+    """The thread ``thread_id`` with its forum, ``user``'s membership of the forum, how far
+    they read it and whether its title is withheld from them, in one query; ``None`` if
+    there is no such thread."""
+    statement = (
+        select(Thread)
+        .where(Thread.id == thread_id)
+        .options(lazyload(Thread.author), joinedload(Thread.forum).options(FORUM_LOAD), *_reader_state(user, manager))
+    )
+    return _with_membership(statement, Thread.forum_id, user)
+
+
+def threads_page_query(forum: Forum, user, manager: bool):
+    """A forum's threads, newest activity first, with their authors' names, and for
+    ``user`` how far they read each and whether its title is withheld from them."""
+    return (
+        select(Thread)
+        .where(Thread.forum_id == forum.id)
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .options(lazyload(Thread.forum), account_load(joinedload(Thread.author)), *_reader_state(user, manager))
+    )
 
 
 # Forums and members -------------------------------------------------------------------
@@ -318,18 +406,27 @@ def delete_post(user: User, post: Post, forum: Forum) -> None:
     db.session.flush()
 
 
-def posts_page_query(thread: Thread):
-    """Posts of a thread in order, with what the page shows loaded up front."""
-    reply_target = selectinload(Post.reply_to)
-    return (
+def _words(load: Load):
+    """``load`` extended to a post's words (their HTML, not the markdown source the page
+    does not print) and their account."""
+    words = load.joinedload(Post.contribution)
+    return words.options(defer(Contribution.body_source), account_load(joinedload(Contribution.author)))
+
+
+def posts_page_query(thread: Thread, reader=None):
+    """Posts of a thread in order, with what the page shows loaded up front in one query:
+    words, accounts, the post each answers with its account, and, for ``reader`` (a
+    signed-in person who does not moderate), whether they flagged each post's words
+    (:attr:`Post.reported`)."""
+    statement = (
         select(Post)
         .where(Post.thread_id == thread.id)
         .order_by(Post.number)
-        .options(
-            joinedload(Post.contribution).joinedload(Contribution.author),
-            reply_target.joinedload(Post.contribution).joinedload(Contribution.author),
-        )
+        .options(_words(Load(Post)), _words(Load(Post).joinedload(Post.reply_to)))
     )
+    if _signed_in(reader):
+        statement = statement.options(with_expression(Post.reported, flagged_by(reader, Post.contribution_id)))
+    return statement
 
 
 def hidden_titles(thread_ids: list[int]) -> set[int]:
@@ -337,38 +434,28 @@ def hidden_titles(thread_ids: list[int]) -> set[int]:
     account: their titles are not shown to people who do not moderate (one query)."""
     if not thread_ids:
         return set()
-    rows = db.session.scalars(
-        select(Post.thread_id)
-        .join(Contribution, Contribution.id == Post.contribution_id)
-        .where(Post.thread_id.in_(thread_ids), Post.number == 1, ~public_condition())
-    )
+    rows = db.session.scalars(select(Thread.id).where(Thread.id.in_(thread_ids), title_withheld(Thread.id)))
     return set(rows)
 
 
 # Reading position ---------------------------------------------------------------------
 
 
-def last_read(user, thread_ids: list[int]) -> dict[int, int]:
-    """``{thread_id: last post number read}`` for ``user``."""
-    if not (user and user.is_authenticated) or not thread_ids:
-        return {}
-    rows = db.session.execute(
-        select(ThreadRead.thread_id, ThreadRead.last_number).where(
-            ThreadRead.user_id == user.id, ThreadRead.thread_id.in_(thread_ids)
+def mark_read(user, thread: Thread, number: int) -> None:
+    """Remember that ``user`` has read ``thread`` up to post ``number`` (never backwards),
+    in one statement that two requests of the same reader can run at once (an insert
+    that, when the row exists, moves it forward only)."""
+    if not _signed_in(user):
+        return
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ThreadRead).values(user_id=user.id, thread_id=thread.id, last_number=number)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ThreadRead.user_id, ThreadRead.thread_id],
+            set_={"last_number": statement.excluded.last_number},
+            where=ThreadRead.last_number < statement.excluded.last_number,
         )
     )
-    return dict(rows.all())
-
-
-def mark_read(user, thread: Thread, number: int) -> None:
-    """Remember that ``user`` has read ``thread`` up to post ``number`` (never backwards)."""
-    if not (user and user.is_authenticated):
-        return
-    marker = db.session.get(ThreadRead, (user.id, thread.id))
-    if marker is None:
-        db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_number=number))
-    elif number > marker.last_number:
-        marker.last_number = number
 
 
 # Search -------------------------------------------------------------------------------

@@ -21,10 +21,9 @@ from forums import bp
 from forums.common import ForumError
 from forums.discussions import services
 from forums.discussions.forms import ForumEditForm, ForumForm, InviteForm, PostForm, StatusForm, ThreadForm
-from forums.discussions.helpers import forum_or_404, post_or_404, post_url, thread_or_404
-from forums.discussions.models import Forum, ForumKind, ForumMember, ForumStatus, Post, PostRevision, Thread
+from forums.discussions.helpers import NumberedPagination, forum_or_404, post_or_404, post_url, thread_or_404
+from forums.discussions.models import Forum, ForumKind, ForumMember, ForumStatus, Post, PostRevision
 from forums.meetings import services as meetings
-from forums.moderation import services as moderation
 
 
 def _post_limit():
@@ -84,25 +83,28 @@ def new_forum():
 
 @bp.get("/<int:forum_id>")
 def forum(forum_id):
-    """A forum: its threads (newest activity first, paginated) and what one can do."""
+    """A forum: its threads (newest activity first, paginated) and what one can do; a
+    fixed number of queries (the reader's position and withheld titles come with the
+    threads, the number of threads from the forum's counter)."""
     forum, member = forum_or_404(forum_id)
+    manager = is_manager(current_user)
     page = db.paginate(
-        select(Thread).where(Thread.forum_id == forum.id).order_by(Thread.last_post_at.desc(), Thread.id.desc()),
+        services.threads_page_query(forum, current_user, manager),
         page=page_arg(),
         per_page=current_app.config["THREADS_PER_PAGE"],
         error_out=False,
+        count=False,
     )
-    read = services.last_read(current_user, [t.id for t in page.items])
-    manager = is_manager(current_user)
+    page.total = forum.thread_count
     return render_template(
         "forums/forum.html",
         sessions=meetings.sessions_of(forum),
         remarks=meetings.recent_remarks(forum),
-        hidden_titles=set() if manager else services.hidden_titles([t.id for t in page.items]),
+        hidden_titles={t.id for t in page.items if t.title_hidden},
         forum=forum,
         member=member,
         page=page,
-        read=read,
+        read={t.id: t.read_up_to or 0 for t in page.items},
         can_post=services.can_post(current_user, forum, member),
         can_join=services.can_join(current_user, forum, member),
         can_manage=manager,
@@ -275,29 +277,34 @@ def new_thread(forum_id):
 
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id):
-    """A thread's posts, paginated; the reader's position is remembered."""
+    """A thread's posts, paginated, in a fixed number of queries; the reader's position is
+    remembered, written only when it moves forward."""
     thread, forum, member = thread_or_404(thread_id)
-    page = db.paginate(
-        services.posts_page_query(thread),
+    manager = is_manager(current_user)
+    # Posts are numbered 1, 2, ... and never removed (a deleted one leaves a placeholder),
+    # as post_url assumes: a page is a range of numbers.
+    page = NumberedPagination(
         page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"],
         error_out=False,
+        select=services.posts_page_query(thread, reader=None if manager else current_user),
+        number=Post.number,
+        total=thread.post_count,
     )
-    if page.items:
+    if page.items and page.items[-1].number > (thread.read_up_to or 0):
         # Bookkeeping of the reader's own progress, not a change anyone else sees.
         services.mark_read(current_user, thread, page.items[-1].number)
     can_post = services.can_post(current_user, forum, member)
-    manager = is_manager(current_user)
     return render_template(
         "forums/thread.html",
         placed=take_flashes_at(f"post-{post.number}" for post in page.items),
-        reported=set() if manager else moderation.reported_by(current_user, [p.contribution_id for p in page.items]),
+        reported={p.contribution_id for p in page.items if p.reported},
         thread=thread,
         forum=forum,
         page=page,
         can_post=can_post,
         can_manage=manager,
-        hidden_titles=set() if manager else services.hidden_titles([thread.id]),
+        hidden_titles={thread.id} if thread.title_hidden else set(),
         form=PostForm(formdata=None) if can_post else None,
         confirm=ConfirmForm(),
         refusal=services.post_error(current_user, forum, member) if current_user.is_authenticated else None,
@@ -308,8 +315,7 @@ def thread(thread_id):
 def first_unread(thread_id):
     """Jump to the first post the reader has not seen."""
     thread, _forum, _member = thread_or_404(thread_id)
-    last = services.last_read(current_user, [thread.id]).get(thread.id, 0)
-    number = min(last + 1, max(thread.post_count, 1))
+    number = min((thread.read_up_to or 0) + 1, max(thread.post_count, 1))
     per_page = current_app.config["POSTS_PER_PAGE"]
     page = (number - 1) // per_page + 1
     return redirect(url_for("forums.thread", thread_id=thread.id, page=page, _anchor=f"post-{number}"))
@@ -420,9 +426,7 @@ def delete_post(post_id):
             concerns="forums/_confirm_post.html",
             forum=forum,
             thread=thread,
-            thread_title=_("Hidden thread")
-            if not is_manager(current_user) and services.hidden_titles([thread.id])
-            else thread.title,
+            thread_title=_("Hidden thread") if thread.title_hidden else thread.title,
             post=post,
         )
     if not form.validate():

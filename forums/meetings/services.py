@@ -4,7 +4,7 @@ sign-in sheet, remarks said in the room and minutes. Services flush; the request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from accounts.models import User
 from core import audit
@@ -13,7 +13,7 @@ from core.models import Contribution, utcnow
 from core.notifications import notify, register_kinds
 from core.spaces import SpaceKind
 from core.text import render_markdown
-from forums.common import ForumError
+from forums.common import ForumError, account_load
 from forums.discussions.models import Forum
 from forums.meetings.models import Meeting, MeetingRegistration, MeetingStatus, RegistrationStatus
 from forums.sheets.models import Attendee
@@ -242,23 +242,43 @@ def remarks_query(meeting: Meeting):
 
 
 def sessions_of(forum: Forum, limit: int = 20) -> list[Meeting]:
-    """A forum's latest sessions, newest first."""
+    """A forum's latest sessions, newest first (``forum`` is the one they point at: it is
+    not loaded again)."""
     return db.session.scalars(
-        select(Meeting).where(Meeting.forum_id == forum.id).order_by(Meeting.starts_at.desc()).limit(limit)
+        select(Meeting)
+        .where(Meeting.forum_id == forum.id)
+        .order_by(Meeting.starts_at.desc())
+        .options(lazyload(Meeting.forum))
+        .limit(limit)
     ).all()
 
 
 def recent_remarks(forum: Forum, limit: int = 5) -> list[tuple]:
     """The latest remarks said at a forum's sessions: ``(remark, meeting title, meeting
-    id, attendee or None)``, newest first, in one query."""
+    id, attendee or None)``, newest first, in one query. The newest are picked first, by
+    id, looking up each session's remarks by (space kind, space id) (written as ``IN``
+    so that the planner uses both columns, never a scan of every remark); only those
+    rows are then read whole."""
+    newest = (
+        select(Contribution.id)
+        .where(
+            Contribution.space_kind == SpaceKind.MEETING.value,
+            Contribution.space_id.in_(select(Meeting.id).where(Meeting.forum_id == forum.id)),
+        )
+        .order_by(Contribution.created_at.desc(), Contribution.id.desc())
+        .limit(limit)
+    )
     return db.session.execute(
         select(Contribution, Meeting.title, Meeting.id, Attendee)
         .join(Meeting, Meeting.id == Contribution.space_id)
         .outerjoin(Attendee, Attendee.id == Contribution.attendee_id)
-        .where(Contribution.space_kind == SpaceKind.MEETING.value, Meeting.forum_id == forum.id)
+        .where(Contribution.id.in_(newest.scalar_subquery()))
         .order_by(Contribution.created_at.desc(), Contribution.id.desc())
-        .options(joinedload(Contribution.author))
-        .limit(limit)
+        .options(
+            account_load(joinedload(Contribution.author)),
+            account_load(joinedload(Attendee.user)),
+            lazyload(Attendee.municipality),
+        )
     ).all()
 
 

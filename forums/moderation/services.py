@@ -5,7 +5,7 @@ be moderated (posts, remarks, cards, ...): the place and link come from
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from accounts.models import User
 from core import audit
@@ -68,19 +68,11 @@ def flag(user: User, contribution: Contribution, reason: str) -> Flag:
     return new
 
 
-def reported_by(user, contribution_ids) -> set[int]:
-    """Which of ``contribution_ids`` ``user`` has flagged and moderators have not yet
-    dealt with (one query; empty for anonymous visitors)."""
-    ids = list(contribution_ids)
-    if not ids or not getattr(user, "is_authenticated", False):
-        return set()
-    return set(
-        db.session.scalars(
-            select(Flag.contribution_id).where(
-                Flag.user_id == user.id, Flag.resolved_at.is_(None), Flag.contribution_id.in_(ids)
-            )
-        )
-    )
+def flagged_by(user, contribution_id):
+    """A SQL condition: ``user`` (signed in) has flagged the contribution
+    ``contribution_id`` (a column) and moderators have not yet dealt with it, for a page
+    that loads it with its rows (the thread page's "You reported this")."""
+    return exists().where(Flag.contribution_id == contribution_id, Flag.user_id == user.id, Flag.resolved_at.is_(None))
 
 
 def _resolve_flags(actor: User, contribution: Contribution) -> None:

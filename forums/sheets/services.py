@@ -14,7 +14,7 @@ from typing import ClassVar, Protocol
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from accounts.models import User
 from core import audit
@@ -22,7 +22,7 @@ from core.extensions import db
 from core.models import Channel, Contribution, kept_because, utcnow
 from core.roles import Role
 from core.text import checked_text
-from forums.common import BODY_MAX, ForumError
+from forums.common import BODY_MAX, ForumError, account_load
 from forums.sheets.models import Attendee, Profile
 
 
@@ -153,11 +153,14 @@ def add_walk_in(actor: User, gathering: Gathering, name: str, profile, municipal
     return attendee
 
 
-def sheet_attendees(gathering: Gathering) -> list[Attendee]:
-    """The sign-in sheet in the order people arrived (the order attendee choices number)."""
-    return db.session.scalars(
-        select(Attendee).where(sheet_filter(gathering)).order_by(Attendee.checked_in_at, Attendee.id)
-    ).all()
+def sheet_attendees(gathering: Gathering, names_only: bool = False) -> list[Attendee]:
+    """The sign-in sheet in the order people arrived (the order attendee choices number).
+    ``names_only``: for a page that shows no more than names and consent (a board), the
+    accounts are loaded without their roles and the municipalities not at all."""
+    statement = select(Attendee).where(sheet_filter(gathering)).order_by(Attendee.checked_in_at, Attendee.id)
+    if names_only:
+        statement = statement.options(account_load(joinedload(Attendee.user)), lazyload(Attendee.municipality))
+    return db.session.scalars(statement).all()
 
 
 def attendee_on_sheet(gathering: Gathering, attendee_id: int | None) -> Attendee | None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from core.enums import LabelledEnum
 from core.extensions import db
@@ -108,6 +108,10 @@ class Card(db.Model):
     deleted_at: Mapped[datetime | None]
 
     contribution = relationship("Contribution", lazy="joined")
+
+    #: Filled by the board page (``with_expression``), ``None`` otherwise: the viewer's
+    #: dots on the card in the board's current voting round.
+    my_dots: Mapped[int | None] = query_expression()
 
 
 class VotingRound(db.Model):

@@ -8,11 +8,13 @@ writes one at a time anyway), checks its rules, then takes the next board versio
 commits.
 """
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import attributes, joinedload
+from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy.orm import aliased, attributes, joinedload, lazyload, with_expression
 
 from accounts.models import User
 from core.extensions import db
@@ -20,7 +22,7 @@ from core.models import Channel, Contribution, utcnow
 from core.permissions import is_manager
 from core.spaces import SpaceKind
 from core.text import checked_text
-from forums.common import ForumError
+from forums.common import ForumError, account_load
 from forums.sheets.models import Attendee
 from forums.workshops.boards.models import Board, BoardColumn, BoardStatus, Card, Cluster, Vote, VotingRound
 from forums.workshops.models import InvitationRole, Workshop, WorkshopInvitation
@@ -110,6 +112,19 @@ def set_locked(board: Board, locked: bool) -> None:
     _lock(board)
     board.status = BoardStatus.LOCKED.value if locked else BoardStatus.OPEN.value
     _bump(board, structure=True)
+
+
+def columns_and_clusters(board: Board) -> tuple[list[BoardColumn], list[Cluster]]:
+    """:func:`columns` and :func:`clusters`, in one query."""
+    rows = db.session.execute(
+        select(BoardColumn, Cluster)
+        .outerjoin(Cluster, Cluster.column_id == BoardColumn.id)
+        .where(BoardColumn.board_id == board.id)
+        .order_by(BoardColumn.position, BoardColumn.id)
+    ).all()
+    found = list(dict.fromkeys(column for column, _cluster in rows))
+    grouped = sorted({c for _column, c in rows if c is not None}, key=lambda c: (c.created_at, c.id))
+    return found, grouped
 
 
 def columns(board: Board) -> list[BoardColumn]:
@@ -451,11 +466,65 @@ def voters(voting: VotingRound | None) -> int:
 # Reading a board ----------------------------------------------------------------------
 
 
-def cards_query(board: Board):
+def _card_load():
+    return account_load(joinedload(Card.contribution).joinedload(Contribution.author))
+
+
+def cards_query(board: Board, voting: VotingRound | None = None, voter=None):
     """The board's live cards, oldest first, with their words and accounts (which decide
-    what a viewer sees of them)."""
-    load = joinedload(Card.contribution).joinedload(Contribution.author)
-    return select(Card).where(Card.board_id == board.id, Card.deleted_at.is_(None)).options(load).order_by(Card.id)
+    what a viewer sees of them); with ``voting`` and a signed-in ``voter``, also the
+    voter's dots on each (:attr:`Card.my_dots`)."""
+    statement = (
+        select(Card).where(Card.board_id == board.id, Card.deleted_at.is_(None)).options(_card_load()).order_by(Card.id)
+    )
+    if voting is not None and voter is not None and voter.is_authenticated:
+        dots = select(Vote.dots).where(Vote.round_id == voting.id, Vote.card_id == Card.id, Vote.user_id == voter.id)
+        statement = statement.options(with_expression(Card.my_dots, dots.scalar_subquery()))
+    return statement
+
+
+@dataclass
+class BoardState:
+    """A board and what one viewer's page of it depends on besides its cards."""
+
+    board: Board
+    #: The current voting round (the latest), if any.
+    voting: VotingRound | None
+    #: The viewer's invitation to the workshop, if any.
+    invitation: WorkshopInvitation | None
+    #: How many people placed dots, once the current round is closed (``None`` before).
+    voters: int | None
+
+
+def board_state(board_id: int, viewer=None) -> BoardState | None:
+    """The board ``board_id`` with its workshop, its current voting round (with the number
+    of voters once closed) and ``viewer``'s invitation, in one query; ``None`` if there is
+    no such board."""
+    latest = aliased(VotingRound)
+    newest = select(latest.id).where(latest.board_id == Board.id).order_by(latest.id.desc()).limit(1)
+    people = select(func.count(func.distinct(Vote.user_id))).where(Vote.round_id == VotingRound.id)
+    voters = case((VotingRound.closed_at.is_not(None), people.scalar_subquery()))
+    statement = (
+        select(Board, VotingRound, voters)
+        .select_from(Board)
+        .outerjoin(VotingRound, VotingRound.id == newest.scalar_subquery())
+        .where(Board.id == board_id)
+        .options(joinedload(Board.workshop).lazyload(Workshop.process))
+    )
+    signed_in = viewer is not None and viewer.is_authenticated
+    if signed_in:
+        statement = (
+            statement.add_columns(WorkshopInvitation)
+            .outerjoin(
+                WorkshopInvitation,
+                and_(WorkshopInvitation.workshop_id == Board.workshop_id, WorkshopInvitation.user_id == viewer.id),
+            )
+            .options(lazyload(WorkshopInvitation.user))
+        )
+    row = db.session.execute(statement).first()
+    if row is None:
+        return None
+    return BoardState(board=row[0], voting=row[1], voters=row[2], invitation=row[3] if signed_in else None)
 
 
 def card_seen_differently(contribution: Contribution) -> None:
@@ -473,7 +542,6 @@ def card_seen_differently(contribution: Contribution) -> None:
 def changed_cards(board: Board, since: int) -> list[Card]:
     """Cards changed after version ``since``, tombstones included, with their words and
     accounts."""
-    load = joinedload(Card.contribution).joinedload(Contribution.author)
     return db.session.scalars(
-        select(Card).where(Card.board_id == board.id, Card.version > since).options(load).order_by(Card.id)
+        select(Card).where(Card.board_id == board.id, Card.version > since).options(_card_load()).order_by(Card.id)
     ).all()

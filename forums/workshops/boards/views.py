@@ -24,7 +24,7 @@ from core.flashes import flash_at, take_flashes_at
 from core.forms import INVALID, ConfirmForm
 from core.permissions import is_manager, managers_only
 from core.privacy import iso
-from core.visibility import is_public
+from core.visibility import Shown, is_public, seen_by
 from forums import bp
 from forums.common import ForumError
 from forums.moderation.forms import ReasonForm
@@ -45,6 +45,32 @@ REFUSED = 303
 DRAFT_KEY = "board_card_draft"
 
 
+#: What every card of a board repeats, translated once per page (:attr:`BoardView.text`)
+#: rather than once per card.
+CARD_TEXT = {
+    "yours": _l("Yours"),
+    "dots": _l("Dots"),
+    "add_dot": _l("Add a dot"),
+    "take_dot": _l("Take a dot back"),
+    "options": _l("Card options"),
+    "edit": _l("Edit"),
+    "delete": _l("Delete"),
+    "move_to": _l("Move to"),
+    "move": _l("Move"),
+    "moderate": _l("Moderate"),
+    "reason": _l("Reason, shown to the author"),
+    "hide": _l("Hide"),
+    "restore": _l("Restore"),
+    "report": _l("Report to the moderators"),
+    "why": _l("Why should moderators look at this?"),
+    "send": _l("Send report"),
+    "said_by": _l("Said by: %(name)s"),
+    "in_room": _l("%(name)s, in the room"),
+    "attendee": _l("An attendee, in the room"),
+    "deleted": _l("Deleted account"),
+}
+
+
 @dataclass
 class BoardView:
     """Everything a board (or one of its cards) is drawn with, for one viewer."""
@@ -57,16 +83,20 @@ class BoardView:
     clusters: list
     voting: object
     mine: dict
+    #: How many people placed dots, once the current round is closed.
+    voters: int | None = None
     attendees: dict = field(default_factory=dict)
     presenter: bool = False
     #: Messages placed beside a card or an add-card form (``core.flashes``), by anchor.
     placed: dict = field(default_factory=dict)
+    #: The person viewing, resolved once: every card asks about them.
+    viewer: object = field(default_factory=lambda: current_user._get_current_object())
 
-    @property
+    @cached_property
     def can_vote(self) -> bool:
-        return boards.vote_error(current_user, self.board, self.invitation, self.voting) is None
+        return boards.vote_error(self.viewer, self.board, self.invitation, self.voting) is None
 
-    @property
+    @cached_property
     def dots_left(self) -> int:
         return self.voting.dots_per_participant - sum(self.mine.values()) if self.voting else 0
 
@@ -109,29 +139,58 @@ class BoardView:
         if contribution.attendee_id:
             attendee = self.attendees.get(contribution.attendee_id)
             name = attendee.full_name if attendee else ""
-            return _("%(name)s, in the room", name=name) if name else _("An attendee, in the room")
-        return contribution.author.public_name if contribution.author else _("Deleted account")
+            return self.text["in_room"] % {"name": name} if name else self.text["attendee"]
+        return contribution.author.public_name if contribution.author else self.text["deleted"]
+
+    def said_by(self, card: Card) -> str:
+        """ "Said by: …", for facilitators."""
+        return self.text["said_by"] % {"name": self.author(card)}
 
     def is_mine(self, card: Card) -> bool:
         """Whether the viewer said what the card says: their card, or one a facilitator
         wrote down for them from the sign-in sheet."""
         return self.user_id is not None and card.contribution.author_id == self.user_id
 
-    def can_edit(self, card: Card) -> bool:
-        return boards.can_edit(current_user, self.board, card)
+    @cached_property
+    def text(self) -> dict[str, str]:
+        """:data:`CARD_TEXT` in the viewer's language (a text with a placeholder is filled
+        with ``%``, as ``gettext`` does)."""
+        return {key: str(value) for key, value in CARD_TEXT.items()}
 
-    def can_delete(self, card: Card) -> bool:
-        return boards.can_delete(current_user, self.board, card)
+    @cached_property
+    def board_url(self) -> str:
+        """The board's address, which every card's forms return to (at the card)."""
+        return url_for("forums.board", board_id=self.board.id)
 
-    def can_flag(self, card: Card) -> bool:
-        """Signed-in people who do not moderate may report someone else's card."""
-        return (
-            not self.presenter
-            and not self.manager
-            and current_user.is_authenticated
-            and not current_user.is_blocked
-            and not self.is_mine(card)
+    @cached_property
+    def may_flag(self) -> bool:
+        """Whether the viewer may report cards at all: signed in, not blocked, not
+        moderating, not the projector."""
+        return not self.presenter and not self.manager and self.viewer.is_authenticated and not self.viewer.is_blocked
+
+    def facts(self, card: Card) -> "CardFacts":
+        """What the viewer sees of ``card`` and may do with it, decided once per card:
+        signed-in people who do not moderate may report someone else's card."""
+        mine = self.is_mine(card)
+        return CardFacts(
+            shown=seen_by(card.contribution, self.viewer, self.manager),
+            mine=mine,
+            can_edit=boards.can_edit(self.viewer, self.board, card),
+            can_delete=boards.can_delete(self.viewer, self.board, card),
+            can_flag=self.may_flag and not mine,
         )
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What one viewer sees of one card and may do with it (:meth:`BoardView.facts`)."""
+
+    shown: Shown
+    #: The viewer said it (their card, or one written down for them).
+    mine: bool
+    can_edit: bool
+    can_delete: bool
+    can_flag: bool
 
 
 def place_of(card: Card) -> str:
@@ -152,19 +211,29 @@ def _board_or_404(board_id: int) -> Board:
     return db.get_or_404(Board, board_id)
 
 
-def _view(board: Board, presenter: bool = False) -> BoardView:
+def _view(
+    board: Board, presenter: bool = False, state: boards.BoardState | None = None, mine: dict | None = None
+) -> BoardView:
+    """The board drawn for the current person (or for the projector, ``presenter``).
+    ``state`` (:func:`boards.board_state`) and ``mine`` (the person's dots by card) are
+    loaded here unless the caller has them."""
     manager = is_manager(current_user) and not presenter
-    voting = boards.current_round(board)
+    if state is None:
+        state = boards.board_state(board.id, None if presenter else current_user)
+    if mine is None:
+        mine = {} if presenter else boards.my_votes(state.voting, current_user)
+    columns, clusters = boards.columns_and_clusters(board)
     return BoardView(
         board=board,
         manager=manager,
         user_id=current_user.id if current_user.is_authenticated and not presenter else None,
-        invitation=None if presenter else workshops.invitation_of(current_user, board.workshop),
-        columns=boards.columns(board),
-        clusters=boards.clusters(board),
-        voting=voting,
-        mine={} if presenter else boards.my_votes(voting, current_user),
-        attendees={a.id: a for a in sheets.sheet_attendees(board.workshop)} if manager else {},
+        invitation=None if presenter else state.invitation,
+        columns=columns,
+        clusters=clusters,
+        voting=state.voting,
+        voters=state.voters,
+        mine=mine,
+        attendees={a.id: a for a in sheets.sheet_attendees(board.workshop, names_only=True)} if manager else {},
         presenter=presenter,
     )
 
@@ -191,12 +260,17 @@ def add_card_anchor(column) -> str:
     return f"add-card-{column.id}"
 
 
-def _board_context(board, failed=None, placed=False) -> dict:
+def _board_context(board, failed=None, placed=False, state=None) -> dict:
     """What the board page draws; ``failed`` is a card form (with its column) that did not
     validate. ``placed``: take the messages flashed for a card or an add-card form, and a
-    refused card's text, to draw them there (the page, not the live change feed)."""
-    view = _view(board)
-    cards = db.session.scalars(boards.cards_query(board)).unique().all()
+    refused card's text, to draw them there (the page, not the live change feed).
+    ``state``: :func:`boards.board_state` for the current person, if the caller has it.
+    A fixed number of queries: the state, columns with clusters, the cards with the
+    person's dots, and for facilitators the sign-in sheet."""
+    if state is None:
+        state = boards.board_state(board.id, current_user)
+    cards = db.session.scalars(boards.cards_query(board, state.voting, current_user)).unique().all()
+    view = _view(board, state=state, mine={card.id: card.my_dots for card in cards if card.my_dots})
     refusal = boards.card_error(current_user, board, view.invitation)
     drafts = {}
     if placed:
@@ -227,27 +301,34 @@ def _board_context(board, failed=None, placed=False) -> dict:
         "refusal": refusal if current_user.is_authenticated else None,
         "round_form": RoundForm(formdata=None) if view.manager else None,
         "title_form": TitleForm(formdata=None),
-        "voters": boards.voters(view.voting) if view.voting and not view.voting.is_open else None,
+        "voters": view.voters,
         "confirm": ConfirmForm(),
         "poll_ms": POLL_MS,
     }
 
 
-def _render_board(board, status=200, failed=None):
-    return render_template("forums/workshops/board.html", **_board_context(board, failed, placed=True)), status
+def _render_board(board, status=200, failed=None, state=None):
+    context = _board_context(board, failed, placed=True, state=state)
+    return render_template("forums/workshops/board.html", **context), status
 
 
 @bp.get("/boards/<int:board_id>")
 def board(board_id):
     """A board: columns, clusters and cards, with what the viewer may do."""
-    return _render_board(_board_or_404(board_id))
+    state = boards.board_state(board_id, current_user)
+    if state is None:
+        abort(404)
+    return _render_board(state.board, state=state)
 
 
 @bp.get("/boards/<int:board_id>/present")
 def present(board_id):
     """The presenter view for the projector: large type, read-only, live."""
-    board = _board_or_404(board_id)
-    view = _view(board, presenter=True)
+    state = boards.board_state(board_id)
+    if state is None:
+        abort(404)
+    board = state.board
+    view = _view(board, presenter=True, state=state)
     cards = db.session.scalars(boards.cards_query(board)).unique().all()
     return render_template(
         "forums/workshops/present.html",
