@@ -4,7 +4,7 @@ from flask import Flask, has_request_context, render_template
 from flask_babel import format_number, get_locale
 from flask_login import current_user
 
-from core import cache, database, dates, i18n, migrations
+from core import cache, database, dates, i18n, migrations, pagecache
 from core import extensions as ext
 from core.config import load_config
 from core.errors import register_error_handlers
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrations.init_app(app)
     cache.init_app(app)
     ext.csrf.init_app(app)
+    pagecache.init_app(app)
     ext.babel.init_app(app, locale_selector=select_locale)
     i18n.init_app(app, ext.babel)
     ext.limiter.init_app(app)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from accounts.choices import municipality_choices
 from accounts.models import Process
+from core import pagecache
 from core.confirm import confirm_page
 from core.extensions import account_key, db, limiter
 from core.flashes import flash_at, take_flashes_at
@@ -82,6 +83,7 @@ def new_forum():
 
 
 @bp.get("/<int:forum_id>")
+@pagecache.for_visitors
 def forum(forum_id):
     """A forum: its threads (newest activity first, paginated) and what one can do; a
     fixed number of queries (the reader's position and withheld titles come with the
@@ -276,6 +278,7 @@ def new_thread(forum_id):
 
 
 @bp.get("/threads/<int:thread_id>")
+@pagecache.for_visitors
 def thread(thread_id):
     """A thread's posts, paginated, in a fixed number of queries; the reader's position is
     remembered, written only when it moves forward."""
