@@ -5,11 +5,12 @@ import functools
 import json
 import secrets
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import user_loaded_from_cookie
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import (
@@ -28,7 +29,7 @@ from core.audit import ACTION_LABELS, AuditEntry
 from core.extensions import db
 from core.i18n import LANGUAGE_NAMES
 from core.models import Channel, Contribution, utcnow
-from core.notifications import Notification, notify, register_kinds
+from core.notifications import Notification, notify, register_kinds, unread_expression
 from core.privacy import collect_sections, erase_everything, register_labels, register_value_labels
 from core.roles import Role
 from core.security import delete_remember_cookie
@@ -173,7 +174,22 @@ def configure_login(login_manager) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        return db.session.scalar(select(User).where(User.auth_token == token, User.deleted_at.is_(None)))
+        # One query: the account, its roles and its unread notifications (every page
+        # shows the count; core.notifications.unread_count takes it from g).
+        row = (
+            db.session.execute(
+                select(User, unread_expression(User.id))
+                .where(User.auth_token == token, User.deleted_at.is_(None))
+                .options(joinedload(User.role_assignments))
+            )
+            .unique()
+            .first()
+        )
+        if row is None:
+            return None
+        user, unread = row
+        g.unread_user_id, g.unread_notifications = user.id, unread
+        return user
 
 
 def find_by_email(email: str) -> User | None:

@@ -9,6 +9,7 @@ notification in the transaction that creates it."""
 import json
 from datetime import datetime
 
+from flask import g, has_request_context
 from sqlalchemy import ForeignKey, Index, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,15 +70,32 @@ def notify(user_id: int | None, kind: str, link: str = "", **params) -> None:
         mailer(notification)
 
 
-def unread_count(user_id: int) -> int:
-    """How many unread notifications ``user_id`` has."""
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+def unread_expression(user_id):
+    """How many unread notifications ``user_id`` (a column or a value) has, as a SQL
+    expression (the sign-in loader reads it with the account, :data:`UNREAD`)."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
+
+
+#: Where a request keeps the count read with the signed-in account (``flask.g``).
+UNREAD = "unread_notifications"
+
+
+def unread_count(user_id: int) -> int:
+    """How many unread notifications ``user_id`` has (the count read with the signed-in
+    account, when it is theirs and nothing was marked read since)."""
+    if has_request_context() and g.get(UNREAD) is not None and g.get("unread_user_id") == user_id:
+        return g.get(UNREAD)
+    return db.session.scalar(select(unread_expression(user_id)))
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> int:
     """Mark one (or, with no id, every) notification of ``user_id`` read; returns how many."""
+    if has_request_context():
+        g.pop(UNREAD, None)
     statement = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
