@@ -38,6 +38,10 @@ class Contribution(db.Model):
         Index("ix_contributions_author_id", "author_id"),
         Index("ix_contributions_process_id", "process_id"),
         Index("ix_contributions_attendee_id", "attendee_id"),
+        # A round's comments by section, oldest first (counts, a section's threads).
+        Index("ix_contributions_space_section", "space_kind", "space_id", "section_key", "created_at", "id"),
+        # A process's contributions oldest first (the coding workbench's queue).
+        Index("ix_contributions_process_created", "process_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1420,7 +1420,44 @@ def test_mis_aportes_runs_fixed_queries(app, factory, world, personas, count_que
         page = _text(client, "/consultations/mine")
         assert f"{len(made[person.id])} contributions" in page
         assert "taken into v0.2 by" in page and "Ya está." in page
-    assert counts[few.id] == counts[many.id], counts
+    assert counts[few.id] == counts[many.id] <= 8, counts
+
+
+def test_mis_aportes_makes_at_most_eight_queries(app, factory, world, personas, count_queries):
+    """Issue 13: forum posts and comment rounds (two kinds of space, as a page mostly
+    holds), 3 then 30, coded, some with a published verdict: the same queries, at most 8.
+    Each further kind of space on a page costs one more: the spaces' registry resolves
+    places kind by kind (``core.spaces.places_of``)."""
+    few, many = factory.user(name="Pocas"), factory.user(name="Muchas")
+    actas = world.themes["ACTAS"]
+    forum_id = factory.forum(process_id=world.pid)
+    threads = {person.id: factory.thread(forum_id, person.id, posts=2 * n) for person, n in ((few, 1), (many, 10))}
+    made = {}
+    with app.app_context():
+        round_ = db.session.get(CommentRound, world.round)
+        for person, n in ((few, 1), (many, 10)):
+            ids = db.session.scalars(select(Post.contribution_id).where(Post.thread_id == threads[person.id])).all()
+            user = _user(person)
+            ids += [rounds.add_comment(round_, user, "T.3", f"comentario {i}", None).contribution_id for i in range(n)]
+            made[person.id] = ids
+            db.session.add_all(Coding(contribution_id=cid, theme_id=actas) for cid in ids[::2])
+        db.session.commit()
+    assert (len(made[few.id]), len(made[many.id])) == (3, 30)
+    _revision(app, world.v1, {"summary": "Actas", "themes": [actas]})
+    counts = {}
+    for person in (few, many):
+        client = app.test_client()
+        login(client, person)
+        counts[person.id] = _queries(client, count_queries, "/consultations/mine")
+        page = _text(client, "/consultations/mine")
+        assert f"{len(made[person.id])} contributions" in page and "taken into v0.2 by" in page
+    assert counts[few.id] == counts[many.id] <= 8, counts
+    # The second page of thirty: the ten oldest (forum posts only: one kind of place less).
+    client = app.test_client()
+    login(client, many)
+    second = _text(client, "/consultations/mine?page=2")
+    assert "Page 2 of 2" in second and second.count('class="verdict-box"') == 10
+    assert _queries(client, count_queries, "/consultations/mine?page=2") == counts[many.id] - 1
 
 
 def test_the_verdicts_page_runs_fixed_queries(app, factory, world, personas, count_queries):

@@ -1341,6 +1341,10 @@ def _many(app, round_id, personas, n, start=0):
     return _say(app, round_id, *entries)
 
 
+#: Issue 13: a main page makes at most this many queries, however much data is behind it.
+PAGE_QUERIES = 8
+
+
 def _cost(client, count_queries, url) -> int:
     with count_queries:
         assert client.get(url).status_code == 200
@@ -1372,11 +1376,11 @@ def test_version_page_queries_do_not_grow(app, client, personas, version, public
     page = _text(client, url)
     assert "general" in page and "dicho 3" in page and "respuesta 3" in page
     assert '<span class="cell-count">' in page
-    assert few == many, (few, many)
+    assert few == many <= PAGE_QUERIES, (few, many)
     login(client, personas["citizen"])
     signed_in = _cost(client, count_queries, url)
     _many(app, public_round, personas, 12, start=100)
-    assert _cost(client, count_queries, url) == signed_in
+    assert _cost(client, count_queries, url) == signed_in <= PAGE_QUERIES, signed_in
 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "citizen", "facilitator"])
@@ -1423,7 +1427,7 @@ def test_section_page_queries_do_not_grow(app, client, factory, personas, versio
     assert "Page 2 of 2" in second and 'rel="prev"' in second
     assert len(first | set(re.findall(r'id="comment-(\d+)"', second))) == 30 + 9
     assert "respuesta-00" in page and "Autora 3" in page
-    assert few == many, (viewer, few, many)
+    assert few == many <= PAGE_QUERIES, (viewer, few, many)
 
 
 def test_facilitators_list_queries_do_not_grow(app, client, personas, version, public_round, count_queries):

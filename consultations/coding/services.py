@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, delete, exists, func, literal, or_, select, union_all, update
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
-from accounts.models import RoleAssignment
+from accounts.models import Municipality, Process, RoleAssignment, User
 from consultations.coding.models import Coding, SampleCoding, Theme, ThemeSection
 from consultations.common import BODY_MAX, ConsultationError, between_days
+from consultations.rounds.models import CommentRound
 from consultations.versions import keys
+from consultations.versions.models import ConsultationModel, Version
 from core import audit
 from core.extensions import db
 from core.models import Contribution, utcnow
@@ -49,7 +51,12 @@ def codebook(process_id: int, archived: bool = False) -> list[Theme]:
     statement = select(Theme).where(Theme.process_id == process_id)
     if not archived:
         statement = statement.where(Theme.archived_at.is_(None))
-    themes = db.session.scalars(statement.order_by(Theme.code)).all()
+    return _codebook_order(db.session.scalars(statement.order_by(Theme.code)).all())
+
+
+def _codebook_order(themes: list[Theme]) -> list[Theme]:
+    """Themes (by code) as the codebook lists them: each top-level theme followed by its
+    children."""
     by_parent: dict[int | None, list[Theme]] = {}
     ids = {t.id for t in themes}
     for theme in themes:
@@ -265,6 +272,43 @@ def themes_of(contribution_ids: list[int]) -> dict[int, list[Theme]]:
     return found
 
 
+def workbench_themes(
+    process_id: int, contribution_ids: list[int]
+) -> tuple[Process | None, list[Theme], dict[int, list[Theme]]]:
+    """For the workbench, in one query: the process (``None`` if there is none), its
+    :func:`codebook` (archived themes left out) and :func:`themes_of` those
+    contributions."""
+    ids = list(contribution_ids)
+    coding_shown = and_(Coding.theme_id == Theme.id, Coding.contribution_id.in_(ids))
+    rows = db.session.execute(
+        select(Process, Theme, Coding.contribution_id)
+        .select_from(Process)
+        .outerjoin(
+            Theme,
+            or_(
+                Theme.process_id == Process.id,
+                Theme.id.in_(select(Coding.theme_id).where(Coding.contribution_id.in_(ids))),
+            ),
+        )
+        .outerjoin(Coding, coding_shown)
+        .where(Process.id == process_id)
+        .order_by(Theme.code)
+        .options(lazyload(Process.phases))
+    ).all()
+    if not rows:
+        return None, [], {}
+    themes: dict[int, Theme] = {}
+    coded: dict[int, list[Theme]] = {}
+    for _process, theme, contribution_id in rows:
+        if theme is None:
+            continue
+        themes.setdefault(theme.id, theme)
+        if contribution_id is not None:
+            coded.setdefault(contribution_id, []).append(theme)
+    live = [t for t in themes.values() if t.process_id == process_id and not t.is_archived]
+    return rows[0][0], _codebook_order(live), coded
+
+
 def _usable(process_id: int, theme_ids) -> list[Theme]:
     ids = {int(i) for i in theme_ids}
     if not ids:
@@ -416,6 +460,41 @@ def _profile_condition(profile: str):
         or_(Contribution.attendee_id.is_(None), attendee_profile == Profile.CITIZEN.value),
         or_(Contribution.author_id.is_(None), ~other_roles),
     )
+
+
+def queue_listed(statement):
+    """A :func:`queue` with what the workbench prints of each contribution, as rows of
+    ``(contribution, deleted)``: its author by name (their roles not loaded), and whether
+    it is a forum post its author deleted."""
+    return (
+        statement.add_columns(Post.id.is_not(None).label("deleted"))
+        .outerjoin(Post, and_(Post.contribution_id == Contribution.id, Post.deleted_at.is_not(None)))
+        .options(joinedload(Contribution.author).raiseload(User.role_assignments))
+    )
+
+
+def filter_choices(process_id: int) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """What the workbench's filters offer, in one query: every municipality ``(id,
+    name)`` by name, and the process's comment rounds ``(id, title)`` in order."""
+    municipalities = select(
+        literal("municipality").label("kind"),
+        Municipality.id,
+        Municipality.name.label("label"),
+        Municipality.name.label("sort"),
+    )
+    rounds = (
+        select(literal("round"), CommentRound.id, CommentRound.title, literal(""))
+        .join(Version, CommentRound.version_id == Version.id)
+        .join(ConsultationModel, Version.model_id == ConsultationModel.id)
+        .where(ConsultationModel.process_id == process_id)
+    )
+    both = union_all(municipalities, rounds).subquery()
+    found: dict[str, list[tuple[int, str]]] = {"municipality": [], "round": []}
+    for kind, id_, label in db.session.execute(
+        select(both.c.kind, both.c.id, both.c.label).order_by(both.c.kind, both.c.sort, both.c.id)
+    ):
+        found[kind].append((id_, label))
+    return found["municipality"], found["round"]
 
 
 def queue(process_id: int, viewer, filters: Filters):

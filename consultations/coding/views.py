@@ -9,15 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from accounts.models import Municipality, Process, RoleAssignment, User
+from accounts.models import Process, RoleAssignment, User
 from consultations import bp
 from consultations.coding import agreement
 from consultations.coding import services as coding
 from consultations.coding.forms import ClusterForm, MergeForm, NextForm, SampleForm, ThemeForm
 from consultations.coding.models import Coding, CodingSample, SampleMark, Theme
-from consultations.common import ConsultationError
+from consultations.common import ConsultationError, CountedPagination
 from consultations.revisions.models import Change, ChangeTheme
-from consultations.rounds.models import CommentRound
 from consultations.versions.models import ConsultationModel, Version, VersionStatus
 from consultations.versions.services import current_version
 from core.extensions import db
@@ -33,6 +32,8 @@ from forums.sheets.models import Profile
 from forums.workshops.boards.models import Cluster
 
 PER_PAGE = 20
+#: The workbench counts its queue this far; beyond, it says "more than".
+QUEUE_COUNTED = 1000
 
 
 def _process_or_404(process_id: int) -> Process:
@@ -340,33 +341,37 @@ def _filter_args() -> dict:
 @managers_only
 def workbench(process_id):
     """The coding workbench: the queue of the process's contributions (filtered, a page at
-    a time), the current one with its text and place, and the themes to tick."""
-    process = _process_or_404(process_id)
+    a time, counted up to a point), the current one with its text and place, and the
+    themes to tick."""
     filters = _filters()
-    statement = coding.queue(process.id, current_user, filters)
-    page = db.paginate(statement, page=page_arg(), per_page=PER_PAGE, error_out=False)
-    items = list(page.items)
-    _load_authors(items)
+    statement = coding.queue(process_id, current_user, filters)
+    page = CountedPagination(
+        select=coding.queue_listed(statement),
+        count_select=statement,
+        session=db.session,
+        page=page_arg(),
+        per_page=PER_PAGE,
+        error_out=False,
+        cap=QUEUE_COUNTED,
+    )
+    rows = list(page.items)
     wanted = id_arg("item")
-    current = next((c for c in items if c.id == wanted), None) if wanted else None
-    if current is None and wanted:
-        candidate = db.session.scalar(statement.where(Contribution.id == wanted))
-        current = candidate
-        if candidate is not None:
-            _load_authors([candidate])
+    if wanted and all(c.id != wanted for c, _deleted in rows):
+        # An item asked for by its id, off this page: shown above the queue.
+        found = db.session.execute(coding.queue_listed(statement.where(Contribution.id == wanted))).first()
+        extra = [tuple(found)] if found else []
+    else:
+        extra = []
+    items = [c for c, _deleted in rows]
+    shown = items + [c for c, _deleted in extra]
+    process, themes, coded = coding.workbench_themes(process_id, [c.id for c in shown])
+    if process is None:
+        abort(404)
+    current = next((c for c in shown if c.id == wanted), None) if wanted else None
     if current is None and items:
         current = items[0]
-    shown = items + ([current] if current is not None and current not in items else [])
     args = _filter_args()
-    next_url = _next_item_url(process, items, current, page, args)
-    themes = coding.codebook(process.id)
-    rounds = db.session.scalars(
-        select(CommentRound)
-        .join(Version, CommentRound.version_id == Version.id)
-        .join(ConsultationModel, Version.model_id == ConsultationModel.id)
-        .where(ConsultationModel.process_id == process.id)
-        .order_by(CommentRound.id)
-    ).all()
+    municipalities, rounds = coding.filter_choices(process.id)
     return render_template(
         "consultations/coding/workbench.html",
         process=process,
@@ -374,17 +379,15 @@ def workbench(process_id):
         items=items,
         current=current,
         places=places_of(shown),
-        deleted=coding.deleted_of(c.id for c in shown),
-        coded=coding.themes_of([c.id for c in shown]),
+        deleted={c.id for c, deleted in rows + extra if deleted},
+        coded=coded,
         themes=themes,
         filters=filters,
         args=args,
-        next_url=next_url,
+        next_url=_next_item_url(process, items, current, page, args),
         form=NextForm(formdata=None),
         kinds=[(k.value, VALUE_LABELS.get("space_kind", {}).get(k.value, k.value)) for k in SpaceKind],
-        municipalities=db.session.execute(select(Municipality.id, Municipality.name).order_by(Municipality.name))
-        .tuples()
-        .all(),
+        municipalities=municipalities,
         channels=[(c.value, VALUE_LABELS.get("channel", {}).get(c.value, c.value)) for c in Channel],
         profiles=list(Profile),
         rounds=rounds,

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
-from sqlalchemy import and_, exists, func, insert, literal, or_, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, exists, func, insert, literal, null, or_, select, true, union_all
+from sqlalchemy.orm import contains_eager, selectinload
 
 from accounts.models import Municipality, RoleAssignment, User
 from consultations.common import BODY_MAX, COMMENT_MAX, TITLE_MAX, ConsultationError, between_days
@@ -238,9 +238,10 @@ def can_read(viewer, round_: CommentRound) -> bool:
     )
 
 
-def refusal(user, round_: CommentRound, at: datetime | None = None) -> str | None:
+def refusal(user, round_: CommentRound, at: datetime | None = None, readable: bool | None = None) -> str | None:
     """Why ``user`` cannot comment in ``round_`` now (or ``at``), translated, or ``None``
-    if they can."""
+    if they can. ``readable``: whether ``user`` may read the round's comments, when the
+    caller knows already (:func:`rounds_for_reader`); asked otherwise."""
     status = round_.status_at(at or utcnow())
     if status == RoundStatus.SCHEDULED:
         return _("This round opens on %(date)s.", date=dates.when(round_.opens_at))
@@ -255,7 +256,9 @@ def refusal(user, round_: CommentRound, at: datetime | None = None) -> str | Non
         return _("Sign in to comment.")
     if not user.is_active or user.is_blocked:
         return _("Your account cannot comment.")
-    if is_manager(user) or can_read(user, round_):
+    if readable is None:
+        readable = is_manager(user) or can_read(user, round_)
+    if readable:
         return None
     if round_.audience == Audience.COMMITTEE.value:
         return _("This round is for the members of the advisory committee invited to it.")
@@ -386,74 +389,140 @@ class ThreadPage:
     page: int
     #: Top-level comments on the key in the round (all pages).
     total: int
+    #: Every comment on the key in the round, replies included.
+    comments: int = 0
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // THREADS_PER_PAGE))
 
 
+def _on_key(section_key: str | None):
+    """A condition on :class:`~core.models.Contribution`: about ``section_key`` (``None``:
+    the whole version)."""
+    return Contribution.section_key.is_(None) if section_key is None else Contribution.section_key == section_key
+
+
+def _in_rounds(round_ids):
+    """A condition on :class:`~core.models.Contribution`: a comment in one of those
+    rounds (a comment's words are a ``round`` contribution whose space is its round), so
+    the index on ``(space_kind, space_id, section_key)`` finds them."""
+    return and_(Contribution.space_kind == SpaceKind.ROUND.value, Contribution.space_id.in_(round_ids))
+
+
+#: The order of a round's comments: oldest first, along the contributions' index by space,
+#: section and time.
+_OLDEST_FIRST = (Contribution.created_at, Contribution.id)
+
+
 def _top_level(round_ids: list[int], section_key: str | None, viewer):
     """A select of the top-level comments on ``section_key`` in those rounds that
-    ``viewer`` may read, each numbered from 1 in its round, oldest first, with the
-    round's total."""
-    order = (Contribution.created_at, Comment.id)
+    ``viewer`` may read, each numbered from 1 in its round, oldest first."""
     return (
         select(
             Comment.id,
             Comment.round_id,
-            func.row_number().over(partition_by=Comment.round_id, order_by=order).label("position"),
-            func.count().over(partition_by=Comment.round_id).label("total"),
+            func.row_number().over(partition_by=Comment.round_id, order_by=_OLDEST_FIRST).label("position"),
         )
         .join(Contribution, Comment.contribution_id == Contribution.id)
         .join(CommentRound, Comment.round_id == CommentRound.id)
-        .where(
-            Comment.round_id.in_(round_ids),
-            Comment.parent_id.is_(None),
-            Contribution.section_key.is_(None) if section_key is None else Contribution.section_key == section_key,
-            visible_rounds(viewer),
-        )
+        .where(_in_rounds(round_ids), Comment.parent_id.is_(None), _on_key(section_key), visible_rounds(viewer))
         .subquery()
     )
 
 
+def _pages_of_threads(section_key: str | None, skipped: dict[int, int]):
+    """Selects of the ids of each round's top-level comments on ``section_key`` after the
+    first ``skipped[round id]``, a page of them, oldest first (each read along the index)."""
+    n = THREADS_PER_PAGE
+    found = []
+    for round_id, offset in skipped.items():
+        page = (
+            select(Contribution.space_id.label("round_id"), Comment.id.label("id"))
+            .join(Comment, Comment.contribution_id == Contribution.id)
+            .where(
+                Contribution.space_kind == SpaceKind.ROUND.value,
+                Contribution.space_id == round_id,
+                _on_key(section_key),
+                Comment.parent_id.is_(None),
+            )
+            # The key first (one value here): PostgreSQL then sees that the index's order
+            # serves this one even for "IS NULL" (the comments on the whole version).
+            .order_by(Contribution.section_key, *_OLDEST_FIRST)
+            .limit(n)
+            .offset(offset)
+            .subquery()
+        )
+        found.append(select(page.c.round_id, page.c.id, null().label("comments"), null().label("threads")))
+    return found
+
+
 def threads(
-    round_ids: list[int], section_key: str | None, viewer, pages: dict[int, int] | None = None
+    round_ids: list[int], section_key: str | None, pages: dict[int, int] | None = None
 ) -> dict[int, ThreadPage]:
     """``{round id: ThreadPage}``: page ``pages[round id]`` (1 by default; past the last,
     the last) of the threads on ``section_key`` (``None``: the whole version) in those
-    rounds that ``viewer`` may read, oldest first, with their replies, contributions and
-    authors loaded (three queries whatever their number)."""
+    rounds, oldest first, with their replies, contributions and authors loaded, and how
+    many comments each round has on the key. The caller passes only the rounds the viewer
+    may read (:func:`rounds_for_reader`).
+
+    Two queries whatever their number: one counts each round's comments on the key and
+    picks its page of threads along the index, one loads them with their replies (and
+    one more when a page past the last is asked for)."""
     if not round_ids:
         return {}
     pages = pages or {}
-    top = _top_level(round_ids, section_key, viewer)
-    totals = dict(db.session.execute(select(top.c.round_id, func.max(top.c.total)).group_by(top.c.round_id)).all())
-    chosen = {}
-    for round_id, total in totals.items():
-        last = max(1, -(-total // THREADS_PER_PAGE))
-        chosen[round_id] = min(max(1, pages.get(round_id, 1)), last)
-    windows = [
-        (top.c.round_id == round_id) & top.c.position.between((n - 1) * THREADS_PER_PAGE + 1, n * THREADS_PER_PAGE)
-        for round_id, n in chosen.items()
-    ]
-    found = {round_id: ThreadPage([], chosen.get(round_id, 1), totals.get(round_id, 0)) for round_id in round_ids}
-    if not windows:
+    n = THREADS_PER_PAGE
+    found = {round_id: ThreadPage([], 1, 0) for round_id in round_ids}
+    skipped = {round_id: (max(1, pages.get(round_id, 1)) - 1) * n for round_id in round_ids}
+    counted = (
+        select(
+            Contribution.space_id.label("round_id"),
+            null().label("id"),
+            func.count().label("comments"),
+            func.count(case((Comment.parent_id.is_(None), 1))).label("threads"),
+        )
+        .join(Comment, Comment.contribution_id == Contribution.id)
+        .where(_in_rounds(round_ids), _on_key(section_key))
+        .group_by(Contribution.space_id)
+    )
+    rows = db.session.execute(union_all(counted, *_pages_of_threads(section_key, skipped))).all()
+    shown = {round_id: [] for round_id in round_ids}
+    for round_id, comment_id, comments, total in rows:
+        if comment_id is None:
+            found[round_id].comments, found[round_id].total = comments, total
+        else:
+            shown[round_id].append(comment_id)
+    # A page past the last: the last.
+    past = {
+        round_id: (paged.total - 1) // n * n
+        for round_id, paged in found.items()
+        if paged.total and skipped[round_id] >= paged.total
+    }
+    if past:
+        for round_id, comment_id, _comments, _total in db.session.execute(
+            union_all(*_pages_of_threads(section_key, past))
+        ):
+            shown[round_id].append(comment_id)
+    for round_id, paged in found.items():
+        paged.page = past.get(round_id, skipped[round_id]) // n + 1 if paged.total else 1
+    ids = [comment_id for listed in shown.values() for comment_id in listed]
+    if not ids:
         return found
-    shown = select(top.c.id).where(or_(*windows))
-    rows = db.session.scalars(
+    comments = db.session.scalars(
         select(Comment)
         .join(Contribution, Comment.contribution_id == Contribution.id)
-        .where(or_(Comment.id.in_(shown), Comment.parent_id.in_(shown)))
+        .where(or_(Comment.id.in_(ids), and_(Comment.round_id.in_(round_ids), Comment.parent_id.in_(ids))))
         # Authors are shown by name: their roles are not loaded (and raise if asked for).
-        .options(selectinload(Comment.contribution).selectinload(Contribution.author).raiseload(User.role_assignments))
-        .order_by(Contribution.created_at, Comment.id)
+        .options(contains_eager(Comment.contribution).joinedload(Contribution.author).raiseload(User.role_assignments))
+        .order_by(*_OLDEST_FIRST)
     ).all()
     by_id: dict[int, Thread] = {}
-    for comment in rows:
+    for comment in comments:
         if comment.parent_id is None:
             by_id[comment.id] = Thread(comment)
             found[comment.round_id].threads.append(by_id[comment.id])
-    for comment in rows:
+    for comment in comments:
         if comment.parent_id is not None and comment.parent_id in by_id:
             by_id[comment.parent_id].replies.append(comment)
     return found
@@ -470,19 +539,39 @@ def page_of(comment: Comment, section_key: str | None, viewer) -> int:
 
 def counts(round_ids: list[int], readable_by=None) -> dict[tuple[int, str | None], int]:
     """``{(round id, section key): comments}`` in one query (replies included); with
-    ``readable_by`` (a viewer), only in the rounds whose comments that viewer may read."""
+    ``readable_by`` (a viewer), only in the rounds whose comments that viewer may read.
+    Counted on the contributions' index by space and section, never row by row."""
     if not round_ids:
         return {}
     statement = (
-        select(Comment.round_id, Contribution.section_key, func.count(Comment.id))
-        .join(Contribution, Comment.contribution_id == Contribution.id)
-        .where(Comment.round_id.in_(round_ids))
-        .group_by(Comment.round_id, Contribution.section_key)
+        select(Contribution.space_id, Contribution.section_key, func.count())
+        .where(_in_rounds(round_ids))
+        .group_by(Contribution.space_id, Contribution.section_key)
     )
     if readable_by is not None:
-        statement = statement.join(CommentRound, Comment.round_id == CommentRound.id).where(visible_rounds(readable_by))
+        readable = select(CommentRound.id).where(visible_rounds(readable_by))
+        statement = statement.where(Contribution.space_id.in_(readable))
     rows = db.session.execute(statement)
     return {(round_id, key): n for round_id, key, n in rows}
+
+
+def sections_with_counts(version: Version, round_ids: list[int]) -> list[tuple[Section, int]]:
+    """The sections of ``version`` in reading order, each with how many comments those
+    rounds have on it, replies included (one query; each count is read from the
+    contributions' index by space and section)."""
+    if round_ids:
+        counted = (
+            select(func.count())
+            .where(_in_rounds(round_ids), Contribution.section_key == Section.key)
+            .correlate(Section)
+            .scalar_subquery()
+        )
+    else:
+        counted = literal(0)
+    rows = db.session.execute(
+        select(Section, counted).where(Section.version_id == version.id).order_by(Section.position, Section.id)
+    )
+    return [(section, n) for section, n in rows]
 
 
 def rounds_of_model(model_id: int) -> list[CommentRound]:
@@ -493,6 +582,18 @@ def rounds_of_model(model_id: int) -> list[CommentRound]:
         .where(Version.model_id == model_id)
         .order_by(CommentRound.opens_at.desc(), CommentRound.id.desc())
     ).all()
+
+
+def rounds_for_reader(model_id: int, viewer) -> list[tuple[CommentRound, bool]]:
+    """Every round on any version of a model, newest first, each with whether ``viewer``
+    may read its comments (:func:`visible_rounds`), in one query."""
+    rows = db.session.execute(
+        select(CommentRound, visible_rounds(viewer).label("readable"))
+        .join(Version, CommentRound.version_id == Version.id)
+        .where(Version.model_id == model_id)
+        .order_by(CommentRound.opens_at.desc(), CommentRound.id.desc())
+    )
+    return [(round_, bool(readable)) for round_, readable in rows]
 
 
 def rounds_of_version(version: Version) -> list[CommentRound]:

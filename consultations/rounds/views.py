@@ -25,7 +25,7 @@ from consultations.rounds.forms import (
 )
 from consultations.rounds.models import Audience, Comment, CommentRound, RoundMember, Stance
 from consultations.versions import services as versions
-from consultations.versions.helpers import section_or_404, version_or_404
+from consultations.versions.helpers import version_or_404
 from core import audit
 from core.exports import csv_response, pseudonym, xlsx_response
 from core.extensions import db
@@ -58,24 +58,27 @@ def _page_url(version, key, round_id: int, number: int) -> str:
     return url_for("consultations.version", version_id=version.id, **args, _anchor=anchor)
 
 
-def _discussion(version, key, forms=None, reply=None):
+def _discussion(version, key, forms=None, reply=None, readable_rounds=None):
     """What the version page (``key`` None) and a section page show of the rounds: every
     round of the model that touches this key, its threads, counts, and who may comment.
 
     ``forms``: ``{round id: CommentForm}`` to draw again with errors; ``reply``: a
-    ``(comment id, ReplyForm)`` likewise."""
-    all_rounds = rounds.rounds_of_model(version.model_id)
-    visible = [r for r in all_rounds if r.version_id == version.id or key is not None]
-    ids = [r.id for r in visible]
+    ``(comment id, ReplyForm)`` likewise; ``readable_rounds``: the model's rounds with
+    whether the viewer may read each (:func:`rounds.rounds_for_reader`), when the caller
+    has them already."""
+    if readable_rounds is None:
+        readable_rounds = rounds.rounds_for_reader(version.model_id, current_user)
+    visible = [(r, readable) for r, readable in readable_rounds if r.version_id == version.id or key is not None]
     # ?r<round id>=<page>: which page of each round's threads.
-    asked = {r.id: request.args.get(f"r{r.id}", type=int) for r in visible}
-    found = rounds.threads(ids, key, current_user, {i: n for i, n in asked.items() if n})
-    counted = rounds.counts(ids, readable_by=current_user)
+    asked = {r.id: request.args.get(f"r{r.id}", type=int) for r, _readable in visible}
+    readable_ids = [r.id for r, readable in visible if readable]
+    found = rounds.threads(readable_ids, key, {i: n for i, n in asked.items() if n})
     manager = is_manager(current_user)
     here, elsewhere = [], []
-    for r in visible:
-        refusal = rounds.refusal(current_user, r) if r.version_id == version.id else None
-        paged = found[r.id]
+    for r, readable in visible:
+        refusal = rounds.refusal(current_user, r, readable=readable) if r.version_id == version.id else None
+        # The comments of a round the viewer may not read are neither shown nor counted.
+        paged = found.get(r.id) or rounds.ThreadPage([], 1, 0)
         entry = {
             "round": r,
             "threads": paged.threads,
@@ -83,7 +86,7 @@ def _discussion(version, key, forms=None, reply=None):
             "opened": bool(asked[r.id]),
             "prev_url": _page_url(version, key, r.id, paged.page - 1) if paged.page > 1 else None,
             "next_url": _page_url(version, key, r.id, paged.page + 1) if paged.page < paged.pages else None,
-            "count": counted.get((r.id, key), 0),
+            "count": paged.comments,
             "refusal": refusal,
             "can_comment": r.version_id == version.id and refusal is None,
             "form": (forms or {}).get(r.id) or CommentForm(prefix=f"r{r.id}", section_key=key or "", formdata=None),
@@ -99,19 +102,17 @@ def version(version_id, forms=None, reply=None, status=200):
     """A version as the model reads: dimensions × levels, Innovation and its aspects
     beside them, free sections, and the comments on the whole version."""
     version = version_or_404(version_id)
-    sections = versions.sections_of(version)
-    discussion = _discussion(version, None, forms, reply)
-    cell_counts = {}
-    open_ids = [e["round"].id for e in discussion["here"]]
-    for (_round_id, key), n in rounds.counts(open_ids, readable_by=current_user).items():
-        if key:
-            cell_counts[key] = cell_counts.get(key, 0) + n
+    readable_rounds = rounds.rounds_for_reader(version.model_id, current_user)
+    # The cells count the comments of this version's rounds the viewer may read.
+    counted = rounds.sections_with_counts(
+        version, [r.id for r, readable in readable_rounds if readable and r.version_id == version.id]
+    )
     return render_template(
         "consultations/versions/version.html",
         version=version,
-        matrix=versions.matrix(sections),
-        cell_counts=cell_counts,
-        **discussion,
+        matrix=versions.matrix([s for s, _n in counted]),
+        cell_counts={s.key: n for s, n in counted if n},
+        **_discussion(version, None, forms, reply, readable_rounds),
     ), status
 
 
@@ -135,9 +136,10 @@ def section(version_id, key, forms=None, reply=None, status=200):
     comments on it (this version's rounds; those on the same key in other versions
     collapsed, with their count)."""
     version = version_or_404(version_id)
-    section = section_or_404(version, key)
-    sections = versions.sections_of(version)
-    history = versions.history(version, key)
+    sections, history = versions.sections_and_history(version, key)
+    section = next((s for s in sections if s.key == key), None)
+    if section is None:
+        abort(404)
     return render_template(
         "consultations/rounds/section.html",
         version=version,

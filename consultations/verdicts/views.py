@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from accounts.models import Process
 from consultations import bp
 from consultations.coding import services as coding
 from consultations.coding.models import Theme
-from consultations.common import ConsultationError
+from consultations.common import ConsultationError, CountedPagination
 from consultations.verdicts import services as verdicts
 from consultations.verdicts.forms import DecisionForm
 from consultations.verdicts.models import Batch, Decision, Verdict
@@ -35,22 +34,27 @@ PER_PAGE = 20
 def mine():
     """ "Mis aportes": everything the person said, in every space and channel, with its
     place, date, themes and published verdict."""
-    page = db.paginate(
-        verdicts.mine(current_user).options(selectinload(Contribution.author)),
+    page = CountedPagination(
+        select=verdicts.mine_listed(current_user),
+        count_select=verdicts.mine(current_user),
+        session=db.session,
         page=page_arg(),
         per_page=PER_PAGE,
         error_out=False,
     )
-    items = list(page.items)
-    ids = [c.id for c in items]
+    items = [row[0] for row in page.items]
     return render_template(
         "consultations/verdicts/mine.html",
         page=page,
         items=items,
         places=places_of(items),
-        deleted=coding.deleted_of(ids),
-        themes=coding.themes_of(ids),
-        published=verdicts.published_of(ids),
+        deleted={c.id for c, deleted, *_published in page.items if deleted},
+        themes=coding.themes_of([c.id for c in items]),
+        published={
+            c.id: (verdict, change, version)
+            for c, _deleted, verdict, change, version in page.items
+            if verdict is not None
+        },
         statuses=VerdictStatus,
     )
 

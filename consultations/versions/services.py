@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from consultations.common import BODY_MAX, TITLE_MAX, ConsultationError
 from consultations.versions import keys
@@ -310,17 +310,21 @@ def current_version(model: ConsultationModel) -> Version | None:
     )
 
 
-def history(version: Version, key: str) -> list[tuple[Version, Section]]:
-    """Every version of the model that has a section ``key``, oldest first, with it
-    (drafts left out unless ``version`` is one)."""
-    statement = (
-        select(Version, Section)
-        .join(Section, Section.version_id == Version.id)
-        .where(Version.model_id == version.model_id, Section.key == key)
-        .order_by(Version.created_at, Version.id)
+def sections_and_history(version: Version, key: str) -> tuple[list[Section], list[tuple[Version, Section]]]:
+    """The sections of ``version`` in reading order, and the history of ``key``: every
+    version of the model that has a section ``key``, oldest first, with it (drafts left
+    out unless ``version`` is one); one query."""
+    rows = db.session.execute(
+        select(Section, Version)
+        .join(Version, Section.version_id == Version.id)
+        .where(or_(Section.version_id == version.id, and_(Version.model_id == version.model_id, Section.key == key)))
+    ).all()
+    sections = sorted((s for s, v in rows if v.id == version.id), key=lambda s: (s.position, s.id))
+    history = sorted(
+        ((v, s) for s, v in rows if s.key == key and (not v.is_draft or v.id == version.id)),
+        key=lambda row: (row[0].created_at, row[0].id),
     )
-    rows = db.session.execute(statement).all()
-    return [(v, s) for v, s in rows if not v.is_draft or v.id == version.id]
+    return sections, history
 
 
 @dataclass
