@@ -1,5 +1,7 @@
 """Application factory. Importing this module does no work; ``create_app`` does."""
 
+import gc
+
 from flask import Flask, has_request_context, render_template
 from flask_babel import format_number, get_locale
 from flask_login import current_user
@@ -86,6 +88,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         return render_template("privacy.html")
 
     _register_cli(app)
+    # What is made so far (modules, templates' code, the app) lives as long as the worker:
+    # kept out of the collector's full passes, which took 50-90 ms at a time on a busy
+    # worker and made most of the pages' p99.
+    gc.freeze()
     return app
 
 

@@ -31,8 +31,13 @@ def _thread_places(contributions: list[Contribution]) -> dict[int, Place]:
 
 
 def _thread_visible(viewer):
-    return Contribution.space_id.in_(
-        select(Thread.id).join(Forum, Thread.forum_id == Forum.id).where(visible_filter(viewer))
+    # A correlated EXISTS: SQLite would build the list of every visible thread again
+    # for each statement that has an IN (SELECT ...) (tens of thousands of ids).
+    return (
+        select(Thread.id)
+        .join(Forum, Thread.forum_id == Forum.id)
+        .where(Thread.id == Contribution.space_id, visible_filter(viewer))
+        .exists()
     )
 
 
@@ -54,8 +59,11 @@ def _meeting_places(contributions: list[Contribution]) -> dict[int, Place]:
 
 
 def _meeting_visible(viewer):
-    return Contribution.space_id.in_(
-        select(Meeting.id).join(Forum, Meeting.forum_id == Forum.id).where(visible_filter(viewer))
+    return (
+        select(Meeting.id)
+        .join(Forum, Meeting.forum_id == Forum.id)
+        .where(Meeting.id == Contribution.space_id, visible_filter(viewer))
+        .exists()
     )
 
 
