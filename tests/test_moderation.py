@@ -31,7 +31,9 @@ def _first(app, thread_id):
 
 def _notifications(app, user_id):
     with app.app_context():
-        return db.session.scalars(select(Notification).where(Notification.user_id == user_id)).all()
+        return db.session.scalars(
+            select(Notification).where(Notification.user_id == user_id).order_by(Notification.id)
+        ).all()
 
 
 def test_flag_then_hide_then_restore(app, client, thread, personas):
