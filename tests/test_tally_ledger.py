@@ -294,3 +294,19 @@ def test_the_rebuild_command(app, world, runner):
     assert "12" in result.output
     with app.app_context():
         ledger.verify(world["process"])
+
+
+def test_long_lists_of_ids_go_a_chunk_at_a_time(app, world, monkeypatch):
+    monkeypatch.setattr(ledger, "CHUNK", 2)
+
+    def everything_in_writing():
+        db.session.execute(
+            update(Contribution).where(Contribution.process_id == world["process"]).values(channel="written"),
+            execution_options={"synchronize_session": False},
+        )
+        first, second = world["walk_ins"]
+        facilitator = db.session.get(User, world["facilitator"])
+        tallies.merge_walk_ins(db.session.get(Attendee, second), db.session.get(Attendee, first), facilitator)
+
+    _committed_then_verified(app, world, everything_in_writing)
+    assert {e.channel for e in _kept(app, world["process"]) if e.contribution_id} == {"written"}

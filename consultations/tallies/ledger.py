@@ -324,13 +324,14 @@ def settle(session=None) -> None:
     contributions = []
     attendees = []
     deltas = dirty.deltas
-    if dirty.contributions:
-        ids = sorted(dirty.contributions)
+    # Long lists of ids (a deleted forum's posts, a person's every contribution) go a
+    # chunk at a time: a statement takes at most some tens of thousands of parameters.
+    for part in _chunks(sorted(dirty.contributions)):
         gone = (
-            delete(TallyEvent).where(TallyEvent.contribution_id.in_(ids)).execution_options(synchronize_session=False)
+            delete(TallyEvent).where(TallyEvent.contribution_id.in_(part)).execution_options(synchronize_session=False)
         )
         _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
-        contributions.append(Contribution.id.in_(ids))
+        _refill_contributions(session, Contribution.id.in_(part), deltas)
     if dirty.contributions_above is not None:
         gone = (
             delete(TallyEvent)
@@ -339,8 +340,8 @@ def settle(session=None) -> None:
         )
         _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
         contributions.append(Contribution.id > dirty.contributions_above)
-    if dirty.users:
-        contributions.append(Contribution.author_id.in_(sorted(dirty.users)))
+    for part in _chunks(sorted(dirty.users)):
+        _refill_contributions(session, Contribution.author_id.in_(part), deltas)
     walk_ins = set(dirty.walk_ins)
     if walk_ins:
         # Those merged into them count as them.
@@ -351,12 +352,11 @@ def settle(session=None) -> None:
                 )
             )
         )
-    lines = sorted(dirty.attendees | walk_ins)
-    if lines:
-        gone = delete(TallyEvent).where(TallyEvent.attendee_id.in_(lines)).execution_options(synchronize_session=False)
+    for part in _chunks(sorted(dirty.attendees | walk_ins)):
+        gone = delete(TallyEvent).where(TallyEvent.attendee_id.in_(part)).execution_options(synchronize_session=False)
         _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
-        attendees.append(Attendee.id.in_(lines))
-        contributions.append(Contribution.attendee_id.in_(lines))
+        _refill_attendees(session, Attendee.id.in_(part), deltas)
+        _refill_contributions(session, Contribution.attendee_id.in_(part), deltas)
     if dirty.attendees_above is not None:
         gone = (
             delete(TallyEvent)
@@ -376,6 +376,14 @@ def settle(session=None) -> None:
     if attendees:
         _refill_attendees(session, or_(*attendees), deltas)
     _apply(session, deltas)
+
+
+#: Ids in one statement at most.
+CHUNK = 10_000
+
+
+def _chunks(ids: list) -> list[list]:
+    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
 
 
 def _space(kind, space_id):
