@@ -140,7 +140,7 @@ def _before_flush(session, _context, _instances):
         for instance in gone:
             kind = type(instance)
             if kind is Contribution:
-                _drop(session, dirty, TallyEvent.contribution_id == instance.id)
+                _drop(session, dirty.deltas, TallyEvent.contribution_id == instance.id)
             elif kind is User:
                 dirty.contributions.update(
                     session.scalars(select(Contribution.id).where(Contribution.author_id == instance.id))
@@ -150,7 +150,7 @@ def _before_flush(session, _context, _instances):
                     session.scalars(select(WalkInLink.attendee_id).where(WalkInLink.user_id == instance.id))
                 )
             elif kind is Attendee:
-                _drop(session, dirty, TallyEvent.attendee_id == instance.id)
+                _drop(session, dirty.deltas, TallyEvent.attendee_id == instance.id)
                 dirty.contributions.update(
                     session.scalars(select(Contribution.id).where(Contribution.attendee_id == instance.id))
                 )
@@ -161,11 +161,11 @@ def _before_flush(session, _context, _instances):
                 _drop_space(session, dirty, kind, instance.id)
 
 
-def _drop(session, dirty: _Dirty, where) -> None:
-    """Delete the events matching ``where`` now, keeping what they took from the slices
-    (before a deletion's ``ON DELETE CASCADE`` takes them without saying)."""
+def _drop(session, deltas: Counter, where) -> None:
+    """Delete the events matching ``where``, taking them from the slices' ``deltas`` (also
+    before a deletion's ``ON DELETE CASCADE`` would take them without saying)."""
     gone = delete(TallyEvent).where(where).execution_options(synchronize_session=False)
-    _count(dirty.deltas, session.execute(gone.returning(*_SLICED)), -1)
+    _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
 
 
 def _drop_space(session, dirty: _Dirty, kind, space_id: int) -> None:
@@ -174,7 +174,7 @@ def _drop_space(session, dirty: _Dirty, kind, space_id: int) -> None:
     said, lines = _space(kind, space_id)
     dirty.contributions.update(session.scalars(select(Contribution.id).where(said)))
     if lines is not None:
-        _drop(session, dirty, TallyEvent.attendee_id.in_(select(Attendee.id).where(lines)))
+        _drop(session, dirty.deltas, TallyEvent.attendee_id.in_(select(Attendee.id).where(lines)))
 
 
 @event.listens_for(Session, "after_flush")
@@ -278,10 +278,10 @@ def _on_execute(state):
         where = statement.whereclause
         ids = select(model.id).where(where) if where is not None else select(model.id)
         if model is Attendee:
-            _drop(session, dirty, TallyEvent.attendee_id.in_(ids))
+            _drop(session, dirty.deltas, TallyEvent.attendee_id.in_(ids))
             dirty.attendees.update(session.scalars(ids))
         else:
-            _drop(session, dirty, TallyEvent.contribution_id.in_(ids))
+            _drop(session, dirty.deltas, TallyEvent.contribution_id.in_(ids))
         return
     if not (_statement_columns(state) & fields):
         return
@@ -327,18 +327,10 @@ def settle(session=None) -> None:
     # Long lists of ids (a deleted forum's posts, a person's every contribution) go a
     # chunk at a time: a statement takes at most some tens of thousands of parameters.
     for part in _chunks(sorted(dirty.contributions)):
-        gone = (
-            delete(TallyEvent).where(TallyEvent.contribution_id.in_(part)).execution_options(synchronize_session=False)
-        )
-        _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
+        _drop(session, deltas, TallyEvent.contribution_id.in_(part))
         _refill_contributions(session, Contribution.id.in_(part), deltas)
     if dirty.contributions_above is not None:
-        gone = (
-            delete(TallyEvent)
-            .where(TallyEvent.contribution_id > dirty.contributions_above)
-            .execution_options(synchronize_session=False)
-        )
-        _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
+        _drop(session, deltas, TallyEvent.contribution_id > dirty.contributions_above)
         contributions.append(Contribution.id > dirty.contributions_above)
     for part in _chunks(sorted(dirty.users)):
         _refill_contributions(session, Contribution.author_id.in_(part), deltas)
@@ -353,17 +345,11 @@ def settle(session=None) -> None:
             )
         )
     for part in _chunks(sorted(dirty.attendees | walk_ins)):
-        gone = delete(TallyEvent).where(TallyEvent.attendee_id.in_(part)).execution_options(synchronize_session=False)
-        _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
+        _drop(session, deltas, TallyEvent.attendee_id.in_(part))
         _refill_attendees(session, Attendee.id.in_(part), deltas)
         _refill_contributions(session, Contribution.attendee_id.in_(part), deltas)
     if dirty.attendees_above is not None:
-        gone = (
-            delete(TallyEvent)
-            .where(TallyEvent.attendee_id > dirty.attendees_above)
-            .execution_options(synchronize_session=False)
-        )
-        _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
+        _drop(session, deltas, TallyEvent.attendee_id > dirty.attendees_above)
         attendees.append(Attendee.id > dirty.attendees_above)
         contributions.append(Contribution.attendee_id > dirty.attendees_above)
     for kind, space_id in sorted(dirty.spaces, key=lambda s: (s[0].__name__, s[1])):
@@ -414,12 +400,7 @@ def _space(kind, space_id):
 def _refill_contributions(session, where, deltas: Counter) -> None:
     from consultations.tallies import services
 
-    gone = (
-        delete(TallyEvent)
-        .where(TallyEvent.contribution_id.in_(select(Contribution.id).where(where)))
-        .execution_options(synchronize_session=False)
-    )
-    _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
+    _drop(session, deltas, TallyEvent.contribution_id.in_(select(Contribution.id).where(where)))
     live = services.contribution_select(where, Contribution.process_id.is_not(None)).add_columns(
         Contribution.process_id
     )
@@ -430,12 +411,7 @@ def _refill_contributions(session, where, deltas: Counter) -> None:
 def _refill_attendees(session, where, deltas: Counter) -> None:
     from consultations.tallies import services
 
-    gone = (
-        delete(TallyEvent)
-        .where(TallyEvent.attendee_id.in_(select(Attendee.id).where(where)))
-        .execution_options(synchronize_session=False)
-    )
-    _count(deltas, session.execute(gone.returning(*_SLICED)), -1)
+    _drop(session, deltas, TallyEvent.attendee_id.in_(select(Attendee.id).where(where)))
     meetings, workshops = services.attendance_selects(
         Forum.process_id.is_not(None), Workshop.process_id.is_not(None), where
     )
