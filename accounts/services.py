@@ -9,7 +9,7 @@ from flask import current_app, g, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import user_loaded_from_cookie
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,7 +24,7 @@ from accounts.models import (
     StaffRequest,
     User,
 )
-from core import audit
+from core import audit, pagecache
 from core.audit import ACTION_LABELS, AuditEntry
 from core.extensions import db
 from core.i18n import LANGUAGE_NAMES
@@ -176,20 +176,25 @@ def configure_login(login_manager) -> None:
     def load_user(token: str):
         # One query: the account, its roles and its unread notifications (every page
         # shows the count; core.notifications.unread_count takes it from g).
-        row = (
-            db.session.execute(
-                select(User, unread_expression(User.id))
-                .where(User.auth_token == token, User.deleted_at.is_(None))
-                .options(joinedload(User.role_assignments))
-            )
-            .unique()
-            .first()
-        )
+        row = db.session.execute(_signed_in_statement(), {"token": token}).unique().first()
         if row is None:
             return None
-        user, unread = row
+        user, unread, token = row
         g.unread_user_id, g.unread_notifications = user.id, unread
+        pagecache.remember_token(token)
         return user
+
+
+@functools.cache
+def _signed_in_statement():
+    """The sign-in loader's statement, built once (it runs on every request of someone
+    signed in; building it cost more than running it), with the unread count every page
+    shows and the site's token that pages drawn for a kind of viewer are kept under."""
+    return (
+        select(User, unread_expression(User.id), pagecache.token_column())
+        .where(User.auth_token == bindparam("token"), User.deleted_at.is_(None))
+        .options(joinedload(User.role_assignments))
+    )
 
 
 def find_by_email(email: str) -> User | None:

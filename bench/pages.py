@@ -380,6 +380,9 @@ def cookies(app, ids: dict) -> dict:
         client = app.test_client()
         answer = client.post("/login", data={"email": email, "password": password}, headers={"User-Agent": USER_AGENT})
         assert answer.status_code in (302, 303), f"{who} could not sign in: {answer.status_code}"
+        # The welcome message, shown as after any sign-in: a session with a message
+        # waiting is drawn afresh on every request (core/pagecache.py).
+        client.get("/", headers={"User-Agent": USER_AGENT})
         found[who] = f"session={client.get_cookie('session').value}"
     return found
 

@@ -10,17 +10,25 @@ stale page is never served, whichever worker wrote. A page is also dropped after
 
 The one thing that differs between visitors, the CSRF token of the forms (the layout's
 language switch), is kept as a placeholder and filled in for each visitor. Not
-cached: signed-in people, a visitor with messages waiting (flashes), anything but a
-successful ``text/html`` answer to a GET, and a session with writes not yet committed.
+cached: a visitor with messages waiting (flashes), anything but a successful
+``text/html`` answer to a GET, and a session with writes not yet committed.
+
+Signed-in people get pages drawn once per *kind* of viewer (:func:`for_kind`): everyone
+whose page would be the same but for a few parts (their own posts' links, what they
+reported) shares one drawing, in which each such part is a :class:`Holes` choice drawn
+in all its variants; the person's own variant is chosen when the page is served.
 """
 
 import hashlib
+import re
 import secrets
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
 from itertools import chain
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import get_locale, get_timezone
 from flask_caching import Cache
 from flask_login import current_user
@@ -31,6 +39,8 @@ from sqlalchemy.sql.elements import TextClause
 
 from core.extensions import db
 from core.models import utcnow
+from core.notifications import unread_count
+from core.text import cached_html
 
 #: Tables no visitor's page reads (reading positions, mail, notifications, the audit
 #: trail, the tallies' own bookkeeping, consents).
@@ -143,20 +153,40 @@ def init_app(app) -> None:
     pages.init_app(app, config=config)
 
 
-def _cacheable() -> bool:
+def _cacheable(signed_in: bool = False) -> bool:
     return (
         request.method == "GET"
         and current_app.config["PAGE_CACHE"]
-        and not current_user.is_authenticated
+        and current_user.is_authenticated == signed_in
         and not session.get("_flashes")
         and not db.session.info.get(_FLAG)
         and not (db.session.new or db.session.dirty or db.session.deleted)
     )
 
 
-def _key(token: str) -> str:
+_TOKEN = select(SiteState.token).where(SiteState.id == 1)
+
+
+def token_column():
+    """The site's token as a column, for a statement every signed-in request makes anyway
+    (the sign-in loader's), which hands it to :func:`remember_token`: a page drawn for a
+    kind of viewer then costs no query of its own for it."""
+    return _TOKEN.scalar_subquery()
+
+
+def remember_token(token: str | None) -> None:
+    g.site_token = token
+
+
+def _token() -> str | None:
+    if "site_token" in g:
+        return g.site_token
+    return db.session.scalar(_TOKEN)
+
+
+def _key(token: str, kind: tuple = ()) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((request.full_path, str(get_locale()), str(get_timezone()), token)).encode())
+    digest.update(repr((request.full_path, str(get_locale()), str(get_timezone()), token, kind)).encode())
     return f"page:{request.endpoint}:{digest.hexdigest()}"
 
 
@@ -167,7 +197,7 @@ def for_visitors(view):
     def cached(*args, **kwargs):
         if not _cacheable():
             return view(*args, **kwargs)
-        token = db.session.scalar(select(SiteState.token).where(SiteState.id == 1))
+        token = _token()
         if token is None:
             return view(*args, **kwargs)
         key = _key(token)
@@ -183,3 +213,75 @@ def for_visitors(view):
         return response
 
     return cached
+
+
+_HOLE = re.compile("\x00hole(\\d+)\x00")
+
+
+class Holes:
+    """The parts of a page that differ between people of one kind, while it is drawn
+    for all of them: :meth:`choice` takes a part's variants and what decides between
+    them (``key``) and leaves a marker in the page; ``extra`` keeps what the view needs
+    again when it serves the page from the cache (see :func:`for_kind`)."""
+
+    def __init__(self) -> None:
+        self.keys: list[Hashable] = []
+        self.variants: list[tuple[str, ...]] = []
+        self.extra: dict = {}
+
+    def choice(self, key: Hashable, *variants) -> str:
+        self.keys.append(key)
+        self.variants.append(tuple(str(variant) for variant in variants))
+        return cached_html(f"\x00hole{len(self.keys) - 1}\x00")
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A page drawn for a kind of viewer: the HTML with its markers, and per marker
+    its key and variants."""
+
+    body: str
+    keys: tuple
+    variants: tuple[tuple[str, ...], ...]
+    extra: dict = field(default_factory=dict)
+
+
+def viewer_kind() -> tuple:
+    """What the layout shows of the signed-in person (roles, unread notifications, the
+    e-mail confirmation notice, whether blocked): part of every :func:`for_kind` key."""
+    user = current_user
+    unconfirmed = user.email if user.email and user.email_confirmed_at is None else None
+    return (tuple(user.roles), unread_count(user.id), unconfirmed, user.is_blocked)
+
+
+def for_kind(
+    kind: tuple,
+    draw: Callable[[Holes], str],
+    choose: Callable[[Sequence, dict], Sequence[int]],
+) -> tuple[str, dict]:
+    """The page ``draw(holes)`` makes for a signed-in person, drawn once for everyone of
+    ``kind`` (with :func:`viewer_kind`, the address, locale and zone) until anything
+    may have changed, as for visitors; ``choose(keys, extra)`` then picks, for this
+    person, the variant of each :class:`Holes` choice (an index per key). Returns the
+    person's HTML and the drawing's ``extra``. A request that may not use the cache
+    (flashes waiting, writes pending, the cache off) draws afresh the same way."""
+    key = None
+    if _cacheable(signed_in=True):
+        token = _token()
+        key = _key(token, (*viewer_kind(), *kind)) if token is not None else None
+    drawn = pages.get(key) if key else None
+    if drawn is None:
+        holes = Holes()
+        body = str(draw(holes))
+        csrf = generate_csrf()
+        drawn = Drawn(
+            body.replace(csrf, PLACEHOLDER),
+            tuple(holes.keys),
+            tuple(tuple(variant.replace(csrf, PLACEHOLDER) for variant in variants) for variants in holes.variants),
+            holes.extra,
+        )
+        if key:
+            pages.set(key, drawn, timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
+    chosen = choose(drawn.keys, drawn.extra)
+    html = _HOLE.sub(lambda match: drawn.variants[int(match[1])][chosen[int(match[1])]], drawn.body)
+    return html.replace(PLACEHOLDER, generate_csrf()), drawn.extra

@@ -68,9 +68,12 @@ def seen_by(contribution, viewer, manager: bool, deleted: bool = False) -> Shown
     return Shown(text=True)
 
 
-def seen(contribution, manager: bool, deleted: bool = False) -> Shown:
-    """:func:`seen_by` for the person making the request (the templates' ``seen``)."""
-    return seen_by(contribution, current_user, manager, deleted)
+def seen(contribution, manager: bool, deleted: bool = False, own: bool | None = None) -> Shown:
+    """:func:`seen_by` for the person making the request (the templates' ``seen``), or,
+    with ``own``, for its author (``True``) or anyone else who does not moderate."""
+    if own is None:
+        return seen_by(contribution, current_user, manager, deleted)
+    return seen_by(contribution, contribution.author if own and contribution.author_id else None, manager, deleted)
 
 
 def is_public(contribution) -> bool:

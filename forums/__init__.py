@@ -15,11 +15,11 @@ bp = Blueprint("forums", __name__, url_prefix="/forums")
 
 
 @bp.app_template_global()
-def post_parts(post, manager: bool):
+def post_parts(post, manager: bool, own: bool | None = None):
     """A post's cached header and text (``forums.discussions.fragments``)."""
     from forums.discussions.fragments import post_parts as parts
 
-    return parts(post, manager)
+    return parts(post, manager, own)
 
 
 from forums import privacy, spaces, welcome  # noqa: E402,F401  (register on import)

@@ -60,12 +60,14 @@ def _draw(post, manager: bool, viewer) -> tuple[str, str]:
     return str(macros.post_head(post)), str(macros.post_text(post, manager, shown))
 
 
-def post_parts(post, manager: bool) -> tuple[Markup, Markup]:
+def post_parts(post, manager: bool, own: bool | None = None) -> tuple[Markup, Markup]:
     """``(header, text)`` of ``post`` for the person making the request, where ``manager``
-    says whether they moderate here."""
+    says whether they moderate here; ``own``, whether they wrote it (by default, whether
+    the person signed in did: a page drawn for a kind of viewer draws it both ways)."""
     c = post.contribution
-    own = current_user.is_authenticated and c.author_id == current_user.id
-    if own and (c.hidden_at is not None or author_blocked(c)):
-        return tuple(cached_html(part) for part in _draw(post, manager, current_user))
+    if own is None:
+        own = current_user.is_authenticated and c.author_id == current_user.id
+    if own and c.author_id is not None and (c.hidden_at is not None or author_blocked(c)):
+        return tuple(cached_html(part) for part in _draw(post, manager, c.author))
     key = fingerprint(TEMPLATE, "manager" if manager else "public", *post_inputs(post))
     return fragment(key, lambda: _draw(post, manager, None))

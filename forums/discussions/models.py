@@ -106,10 +106,12 @@ class Thread(db.Model):
     author = relationship("User", lazy="joined")
 
     #: Filled by the pages that ask for them (``with_expression``), ``None`` otherwise:
-    #: the last post number the reader has read, and whether the title is withheld
-    #: from people who do not moderate (:func:`~forums.discussions.services.title_withheld`).
+    #: the last post number the reader has read, whether the title is withheld from
+    #: people who do not moderate (:func:`~forums.discussions.services.title_withheld`),
+    #: and whether the reader has any report to the moderators waiting.
     read_up_to: Mapped[int | None] = query_expression()
     title_hidden: Mapped[bool | None] = query_expression()
+    reports_waiting: Mapped[bool | None] = query_expression()
 
 
 class Post(db.Model):

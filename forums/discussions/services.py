@@ -2,10 +2,11 @@
 position and search. Services flush; the request commits."""
 
 import re
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy import and_, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Load, defer, joinedload, lazyload, with_expression
 
@@ -30,6 +31,7 @@ from forums.discussions.models import (
     Thread,
     ThreadRead,
 )
+from forums.moderation.models import Flag
 from forums.moderation.services import flagged_by
 
 register_kinds({"forum.reply": lambda p: _("%(name)s replied to your post in “%(thread)s”.", **p)}, group=_l("Forums"))
@@ -156,35 +158,64 @@ def title_withheld(thread_id):
     )
 
 
-def read_position(user, thread_id):
-    """A SQL expression: the last post number ``user`` read in the thread ``thread_id``
-    (a column), or NULL."""
+def read_position(user_id, thread_id):
+    """A SQL expression: the last post number the account ``user_id`` (a value or a bound
+    parameter) read in the thread ``thread_id`` (a column), or NULL."""
     return (
         select(ThreadRead.last_number)
-        .where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread_id)
+        .where(ThreadRead.user_id == user_id, ThreadRead.thread_id == thread_id)
         .scalar_subquery()
     )
 
 
-def _reader_state(user, manager: bool) -> list:
-    """``with_expression`` options filling :class:`Thread`'s reading position (signed-in
-    readers) and withheld title (people who do not moderate)."""
+def _reader_state(user_id, manager: bool, reports: bool = False) -> list:
+    """``with_expression`` options filling :class:`Thread`'s reading position (for the
+    account ``user_id``, if any), withheld title (people who do not moderate) and, with
+    ``reports``, whether the account has any report waiting."""
     options = [with_expression(Thread.title_hidden, false() if manager else title_withheld(Thread.id))]
-    if _signed_in(user):
-        options.append(with_expression(Thread.read_up_to, read_position(user, Thread.id)))
+    if user_id is not None:
+        options.append(with_expression(Thread.read_up_to, read_position(user_id, Thread.id)))
+        if reports:
+            waiting = exists().where(Flag.user_id == user_id, Flag.resolved_at.is_(None))
+            options.append(with_expression(Thread.reports_waiting, waiting))
     return options
+
+
+@cache
+def _thread_statement(manager: bool, signed_in: bool):
+    """:func:`thread_with_state`'s statement for one kind of reader, built once, with the
+    thread and the account as bound parameters: every thread page asks for it, and
+    building it (its options, its cache key) cost several times what running it does."""
+    reader = bindparam("user_id") if signed_in else None
+    statement = (
+        select(Thread)
+        .where(Thread.id == bindparam("thread_id"))
+        .options(
+            lazyload(Thread.author),
+            joinedload(Thread.forum).options(FORUM_LOAD),
+            *_reader_state(reader, manager, reports=not manager),
+        )
+    )
+    if signed_in:
+        statement = (
+            statement.add_columns(ForumMember)
+            .outerjoin(ForumMember, and_(ForumMember.forum_id == Thread.forum_id, ForumMember.user_id == reader))
+            .options(lazyload(ForumMember.user))
+        )
+    return statement
 
 
 def thread_with_state(user, thread_id: int, manager: bool) -> tuple[Thread, ForumMember | None] | None:
     """The thread ``thread_id`` with its forum, ``user``'s membership of the forum, how far
     they read it and whether its title is withheld from them, in one query; ``None`` if
-    there is no such thread."""
-    statement = (
-        select(Thread)
-        .where(Thread.id == thread_id)
-        .options(lazyload(Thread.author), joinedload(Thread.forum).options(FORUM_LOAD), *_reader_state(user, manager))
-    )
-    return _with_membership(statement, Thread.forum_id, user)
+    there is no such thread; for a reader who does not moderate, also whether they have
+    any report waiting."""
+    signed_in = _signed_in(user)
+    parameters = {"thread_id": thread_id, **({"user_id": user.id} if signed_in else {})}
+    row = db.session.execute(_thread_statement(manager, signed_in), parameters).first()
+    if row is None:
+        return None
+    return row[0], row[1] if signed_in else None
 
 
 def threads_page_query(forum: Forum, user, manager: bool):
@@ -194,7 +225,11 @@ def threads_page_query(forum: Forum, user, manager: bool):
         select(Thread)
         .where(Thread.forum_id == forum.id)
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
-        .options(lazyload(Thread.forum), account_load(joinedload(Thread.author)), *_reader_state(user, manager))
+        .options(
+            lazyload(Thread.forum),
+            account_load(joinedload(Thread.author)),
+            *_reader_state(user.id if _signed_in(user) else None, manager),
+        )
     )
 
 
@@ -425,8 +460,22 @@ def posts_page_query(thread: Thread, reader=None):
         .options(_words(Load(Post)), _words(Load(Post).joinedload(Post.reply_to)))
     )
     if _signed_in(reader):
-        statement = statement.options(with_expression(Post.reported, flagged_by(reader, Post.contribution_id)))
+        statement = statement.options(with_expression(Post.reported, flagged_by(reader.id, Post.contribution_id)))
     return statement
+
+
+_FLAGGED_ON_PAGE = select(Post.contribution_id).where(
+    Post.thread_id == bindparam("thread_id"),
+    Post.number.between(bindparam("first"), bindparam("last")),
+    flagged_by(bindparam("user_id"), Post.contribution_id),
+)
+
+
+def flagged_on_page(user, thread: Thread, first: int, last: int) -> set[int]:
+    """The contributions of ``thread``'s posts ``first`` to ``last`` that ``user`` flagged
+    and moderators have not dealt with yet (one query, through the posts' numbers)."""
+    parameters = {"thread_id": thread.id, "first": first, "last": last, "user_id": user.id}
+    return set(db.session.scalars(_FLAGGED_ON_PAGE, parameters))
 
 
 def hidden_titles(thread_ids: list[int]) -> set[int]:

@@ -281,37 +281,60 @@ def new_thread(forum_id):
 @pagecache.for_visitors
 def thread(thread_id):
     """A thread's posts, paginated, in a fixed number of queries; the reader's position is
-    remembered, written only when it moves forward."""
+    remembered, written only when it moves forward. Signed-in people who do not moderate
+    share one drawing of the page per kind of viewer (``core.pagecache.for_kind``): the
+    posts they wrote and those they reported are chosen in it for each of them."""
     thread, forum, member = thread_or_404(thread_id)
     manager = is_manager(current_user)
-    # Posts are numbered 1, 2, ... and never removed (a deleted one leaves a placeholder),
-    # as post_url assumes: a page is a range of numbers.
-    page = NumberedPagination(
-        page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"],
-        error_out=False,
-        select=services.posts_page_query(thread, reader=None if manager else current_user),
-        number=Post.number,
-        total=thread.post_count,
-    )
-    if page.items and page.items[-1].number > (thread.read_up_to or 0):
-        # Bookkeeping of the reader's own progress, not a change anyone else sees.
-        services.mark_read(current_user, thread, page.items[-1].number)
     can_post = services.can_post(current_user, forum, member)
-    return render_template(
-        "forums/thread.html",
-        placed=take_flashes_at(f"post-{post.number}" for post in page.items),
-        reported={p.contribution_id for p in page.items if p.reported},
-        thread=thread,
-        forum=forum,
-        page=page,
-        can_post=can_post,
-        can_manage=manager,
-        hidden_titles={thread.id} if thread.title_hidden else set(),
-        form=PostForm(formdata=None) if can_post else None,
-        confirm=ConfirmForm(),
-        refusal=services.post_error(current_user, forum, member) if current_user.is_authenticated else None,
-    )
+    refusal = services.post_error(current_user, forum, member) if current_user.is_authenticated else None
+
+    def draw(holes: pagecache.Holes | None, extra: dict) -> str:
+        # Posts are numbered 1, 2, ... and never removed (a deleted one leaves a
+        # placeholder), as post_url assumes: a page is a range of numbers.
+        reader = None if manager or holes is not None else current_user
+        page = NumberedPagination(
+            page=page_arg(),
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            error_out=False,
+            select=services.posts_page_query(thread, reader=reader),
+            number=Post.number,
+            total=thread.post_count,
+        )
+        extra["first"], extra["last"] = (page.items[0].number, page.items[-1].number) if page.items else (0, 0)
+        return render_template(
+            "forums/thread.html",
+            placed=take_flashes_at(f"post-{post.number}" for post in page.items),
+            reported={p.contribution_id for p in page.items if p.reported},
+            holes=holes,
+            thread=thread,
+            forum=forum,
+            page=page,
+            can_post=can_post,
+            can_manage=manager,
+            hidden_titles={thread.id} if thread.title_hidden else set(),
+            form=PostForm(formdata=None) if can_post else None,
+            confirm=ConfirmForm(),
+            refusal=refusal,
+        )
+
+    def choose(keys, extra) -> list[int]:
+        # The variants post_item draws: anyone's (0), reported by the viewer (1), own (2).
+        me = current_user.id
+        waiting = keys and thread.reports_waiting
+        flagged = services.flagged_on_page(current_user, thread, extra["first"], extra["last"]) if waiting else set()
+        return [2 if author == me else 1 if c in flagged else 0 for author, c in keys]
+
+    if current_user.is_authenticated and not manager:
+        kind = (thread.title_hidden, member is not None, can_post, str(refusal or ""))
+        html, extra = pagecache.for_kind(kind, lambda holes: draw(holes, holes.extra), choose)
+    else:
+        extra = {}
+        html = draw(None, extra)
+    if extra["last"] > (thread.read_up_to or 0):
+        # Bookkeeping of the reader's own progress, not a change anyone else sees.
+        services.mark_read(current_user, thread, extra["last"])
+    return html
 
 
 @bp.get("/threads/<int:thread_id>/unread")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
@@ -17,7 +17,11 @@ class Flag(db.Model):
     """Someone asks moderators to look at a contribution, and says why."""
 
     __tablename__ = "flags"
-    __table_args__ = (UniqueConstraint("contribution_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("contribution_id", "user_id"),
+        # A thread page asks whether its reader has any report waiting.
+        Index("ix_flags_user_open", "user_id", "resolved_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"), index=True)

@@ -68,11 +68,12 @@ def flag(user: User, contribution: Contribution, reason: str) -> Flag:
     return new
 
 
-def flagged_by(user, contribution_id):
-    """A SQL condition: ``user`` (signed in) has flagged the contribution
-    ``contribution_id`` (a column) and moderators have not yet dealt with it, for a page
-    that loads it with its rows (the thread page's "You reported this")."""
-    return exists().where(Flag.contribution_id == contribution_id, Flag.user_id == user.id, Flag.resolved_at.is_(None))
+def flagged_by(user_id, contribution_id):
+    """A SQL condition: the account ``user_id`` (a value or a bound parameter) has
+    flagged the contribution ``contribution_id`` (a column) and moderators have not yet
+    dealt with it, for a page that loads it with its rows (the thread page's "You
+    reported this")."""
+    return exists().where(Flag.contribution_id == contribution_id, Flag.user_id == user_id, Flag.resolved_at.is_(None))
 
 
 def _resolve_flags(actor: User, contribution: Contribution) -> None:
