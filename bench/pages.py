@@ -15,8 +15,9 @@
    SQL queries in this process through the test client, warms both workers, then loads it
    with ``wrk`` (4 connections, 2 threads) and reads requests/s, p50 and p99. Hello is
    measured at the start and at the end; the ratio is to their mean.
-4. Reads each worker's resident memory after the run, prints the table with each figure
-   beside its target, and writes it to ``bench/results/pages-<engine>-<date>.md``.
+4. Reads each worker's resident memory after the run (RSS, with PSS and USS), prints the
+   table with each figure beside its target, and writes it to
+   ``bench/results/pages-<engine>-<date>.md``.
 
     .venv/bin/python bench/pages.py [--contributions N --participants M] [--duration S]
     scripts/with-postgres.sh .venv/bin/python bench/pages.py --engine postgresql
@@ -267,9 +268,10 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with two sync workers on a loopback port; stopped by :meth:`stop`."""
+    """gunicorn with two sync workers on a loopback port (and any further ``options``);
+    stopped by :meth:`stop`."""
 
-    def __init__(self, target: str, env: dict, log: Path):
+    def __init__(self, target: str, env: dict, log: Path, options: list[str] = ()):
         self.port = free_port()
         self.log = log.open("wb")
         self.process = subprocess.Popen(
@@ -285,6 +287,7 @@ class Server:
                 # killed at gunicorn's default 30 s would leave no figure at all.
                 "--timeout",
                 "300",
+                *options,
                 target,
             ],
             cwd=ROOT,
@@ -306,14 +309,13 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def worker_rss_mb(self) -> list[float]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        sizes = []
-        for pid in children:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def worker_memory_mb(self) -> list[tuple[float, float, float]]:
+        """RSS, PSS and USS of each worker (:func:`memory_mb`)."""
+        return [memory_mb(pid) for pid in self.worker_pids()]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -322,6 +324,17 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+def memory_mb(pid: int) -> tuple[float, float, float]:
+    """Resident memory of process ``pid`` in MB: RSS, which counts the pages it shares with
+    other processes (the master, the other workers, libraries) in full; PSS, which counts a
+    share of them; and USS, its own pages only (``/proc/PID/smaps_rollup``)."""
+    rollup = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        rollup[name] = int(value.split()[0]) / 1024
+    return rollup["Rss"], rollup["Pss"], rollup["Private_Clean"] + rollup["Private_Dirty"]
 
 
 def fetch(url: str, cookie: str | None) -> tuple[int, int]:
@@ -417,7 +430,9 @@ def verdict(ok: bool) -> str:
     return "OK" if ok else "**OVER**"
 
 
-def table(results: list[Result], hello: float, rss: list[float], engine: str, args, ids: dict) -> str:
+def table(
+    results: list[Result], hello: float, memory: list[tuple[float, float, float]], engine: str, args, ids: dict
+) -> str:
     lines = [
         f"# Pages under load, {engine}, {date.today().isoformat()}",
         "",
@@ -451,11 +466,12 @@ def table(results: list[Result], hello: float, rss: list[float], engine: str, ar
             f"| {r.page.name} | {r.status} | {r.rps:,.0f} | {ratio:.1%} | {r.p50:.1f} | {r.p99:.1f} | "
             f"{r.queries} | {r.size / 1024:,.0f} | {'; '.join(checks)} |"
         )
-    worst = max(rss) if rss else 0
+    worst = max(rss for rss, _pss, _uss in memory) if memory else 0
     lines += [
         "",
-        f"Worker RSS after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)} "
-        f"(target ≤ {WORKER_RSS_MB} MB each: {verdict(worst <= WORKER_RSS_MB)}).",
+        "Worker RSS after the run: "
+        + ", ".join(f"{rss:.0f} MB (PSS {pss:.0f} MB, USS {uss:.0f} MB)" for rss, pss, uss in memory)
+        + f" (target ≤ {WORKER_RSS_MB} MB RSS each: {verdict(worst <= WORKER_RSS_MB)}).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -527,11 +543,11 @@ def main() -> None:
                 flush=True,
             )
         hellos.append(wrk(hello_server.url + "/", None, args.duration, args.connections)[0])
-        rss = site.worker_rss_mb()
+        memory = site.worker_memory_mb()
     finally:
         site.stop()
         hello_server.stop()
-    report = table(results, statistics.mean(hellos), rss, args.engine, args, ids)
+    report = table(results, statistics.mean(hellos), memory, args.engine, args, ids)
     print()
     print(report)
     if not args.only:

@@ -25,6 +25,19 @@ def configure_engine_events() -> None:
         _configured = True
 
 
+def upsert(bind, table):
+    """An ``INSERT`` into ``table`` (a table or a model) in the dialect of ``bind`` (an
+    engine or connection), PostgreSQL's or SQLite's, so it has ``on_conflict_do_update``
+    and ``excluded``. Raises nothing."""
+    # Only the engine's own dialect: importing the other one too would load it into every
+    # worker for nothing (PostgreSQL's is some 2 MB).
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 #: Objects made by hand in migrations (full-text search), outside the models' metadata.
 HAND_MADE_PREFIXES = ("contributions_fts", "ix_contributions_fts")
 

@@ -8,12 +8,9 @@ here, and the Content-Security-Policy stands behind it.
 """
 
 import re
-from functools import partial
+from functools import cache, partial
 
-import bleach
-from bleach.linkifier import LinkifyFilter
 from flask_babel import lazy_gettext as _l
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
@@ -40,7 +37,14 @@ ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+@cache
+def _markdown():
+    # Made (and markdown-it imported) by the first text stored: a worker that only serves
+    # pages, which print stored HTML, never loads it.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
 def _set_rel(attrs, new=False):
@@ -49,13 +53,20 @@ def _set_rel(attrs, new=False):
     return attrs
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags=["pre", "code"])],
-)
+@cache
+def _cleaner():
+    # bleach and its copy of html5lib are some 3 MB a process: imported by the first text
+    # stored, not by a worker that only serves pages.
+    import bleach
+    from bleach.linkifier import LinkifyFilter
+
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags=["pre", "code"])],
+    )
 
 
 def render_markdown(source: str) -> str:
@@ -64,10 +75,10 @@ def render_markdown(source: str) -> str:
     Raises nothing for any input string; headings 1 and 2 are demoted to 3 so user text
     never competes with the page's own headings.
     """
-    html = _markdown.render(source or "")
+    html = _markdown().render(source or "")
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
-    return _cleaner.clean(html).strip()
+    return _cleaner().clean(html).strip()
 
 
 def stored_html(html: str | None) -> Markup:
@@ -101,19 +112,23 @@ def checked_text(text: str | None, limit: int, error: type[Exception] = ValueErr
     return text
 
 
-_diff_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS | {"ins", "del", "span"},
-    attributes={**ALLOWED_ATTRIBUTES, "span": ["class"]},
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-)
+@cache
+def _diff_cleaner():
+    import bleach  # by the first diff drawn (see _cleaner)
+
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS | {"ins", "del", "span"},
+        attributes={**ALLOWED_ATTRIBUTES, "span": ["class"]},
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+    )
 
 
 def clean_diff(html: str) -> Markup:
     """A word-level diff of two stored renderings, cleaned again: what
     :func:`render_markdown` allows plus ``<ins>``, ``<del>`` and the ``<span>`` labels
     that name them for screen readers. Raises nothing."""
-    return Markup(_diff_cleaner.clean(html))
+    return Markup(_diff_cleaner().clean(html))
 
 
 def plain_text(html: str | None) -> str:

@@ -47,13 +47,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
 from accounts.models import RoleAssignment, User
 from consultations.rounds.models import CommentRound
 from consultations.tallies.models import TallyEvent, TallySlice, TallyState, WalkInLink
+from core import database
 from core.extensions import db
 from core.models import Contribution
 from core.spaces import SpaceKind
@@ -483,7 +483,7 @@ def _apply(session, deltas: Counter) -> None:
     if not changes:
         return
     table = TallySlice.__table__
-    upsert = (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert(table)
+    upsert = database.upsert(db.engine, table)
     session.execute(
         upsert.on_conflict_do_update(
             index_elements=["process_id", "dimension", "value", "kind", "member"],

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from lxml.html.diff import htmldiff
 from markupsafe import Markup
 
 from consultations.versions.models import Section
@@ -69,6 +68,10 @@ class Comparison:
 
 @lru_cache(maxsize=4096)
 def _raw_words(old_html: str, new_html: str) -> str:
+    # lxml (with lxml.html) is some 5 MB a process: imported by the first diff drawn, not
+    # by a worker that never draws one.
+    from lxml.html.diff import htmldiff
+
     return htmldiff(old_html or "<p></p>", new_html or "<p></p>")
 
 

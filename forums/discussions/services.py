@@ -7,11 +7,11 @@ from functools import cache
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, exists, false, func, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Load, defer, joinedload, lazyload, with_expression
 
 from accounts.models import Process, User
 from accounts.services import find_by_email
+from core import database
 from core.extensions import db
 from core.models import Channel, Contribution, utcnow
 from core.notifications import notify, register_kinds
@@ -496,8 +496,9 @@ def mark_read(user, thread: Thread, number: int) -> None:
     that, when the row exists, moves it forward only)."""
     if not _signed_in(user):
         return
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ThreadRead).values(user_id=user.id, thread_id=thread.id, last_number=number)
+    statement = database.upsert(db.session.get_bind(), ThreadRead).values(
+        user_id=user.id, thread_id=thread.id, last_number=number
+    )
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=[ThreadRead.user_id, ThreadRead.thread_id],

@@ -19,9 +19,7 @@ depends_on = None
 def upgrade():
     # A million contributions of one process were sorted in a temporary B-tree of some
     # 700 MB (SQLite) before the first row of an export; the index gives them in order.
-    op.create_index(
-        "ix_tally_events_contribution_id", "tally_events", ["process_id", "contribution_id"], unique=False
-    )
+    op.create_index("ix_tally_events_contribution_id", "tally_events", ["process_id", "contribution_id"], unique=False)
 
 
 def downgrade():
