@@ -237,13 +237,21 @@ class Holes:
 
 @dataclass(frozen=True)
 class Drawn:
-    """A page drawn for a kind of viewer: the HTML with its markers, and per marker
-    its key and variants."""
+    """A page drawn for a kind of viewer: the HTML between the choices (``pieces``, one
+    more than the choices), and per choice its key and variants."""
 
-    body: str
+    pieces: tuple[str, ...]
     keys: tuple
     variants: tuple[tuple[str, ...], ...]
     extra: dict = field(default_factory=dict)
+
+    def fill(self, chosen: Sequence[int]) -> str:
+        """The page with variant ``chosen[i]`` of choice ``i``."""
+        parts = [self.pieces[0]]
+        for variants, index, piece in zip(self.variants, chosen, self.pieces[1:], strict=True):
+            parts.append(variants[index])
+            parts.append(piece)
+        return "".join(parts)
 
 
 def viewer_kind() -> tuple:
@@ -274,14 +282,17 @@ def for_kind(
         holes = Holes()
         body = str(draw(holes))
         csrf = generate_csrf()
+        # Split at the markers: the odd items are the choices' numbers, in order.
+        split = _HOLE.split(body.replace(csrf, PLACEHOLDER))
+        if [int(n) for n in split[1::2]] != list(range(len(holes.keys))):
+            raise RuntimeError("each Holes choice must be on the page once, in order")
         drawn = Drawn(
-            body.replace(csrf, PLACEHOLDER),
+            tuple(split[0::2]),
             tuple(holes.keys),
             tuple(tuple(variant.replace(csrf, PLACEHOLDER) for variant in variants) for variants in holes.variants),
             holes.extra,
         )
         if key:
             pages.set(key, drawn, timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
-    chosen = choose(drawn.keys, drawn.extra)
-    html = _HOLE.sub(lambda match: drawn.variants[int(match[1])][chosen[int(match[1])]], drawn.body)
+    html = drawn.fill(choose(drawn.keys, drawn.extra))
     return html.replace(PLACEHOLDER, generate_csrf()), drawn.extra

@@ -44,7 +44,7 @@ def test_flag_then_hide_then_restore(app, client, thread, personas):
     assert own.status_code == 302
     client.post("/logout")
     login(client, personas["staff"])
-    assert client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": ""}).status_code == 302
+    assert client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": ""}).status_code == 422
     assert client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": "Insulta"}).status_code == 302
     client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": "Otra vez"})
     with app.app_context():
@@ -251,3 +251,26 @@ def test_data_download_includes_forum_participation(app, client, thread, persona
             db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == personas["staff"].id))
             == 0
         )
+
+
+def test_the_report_page_shows_the_words_and_keeps_a_refused_reason(app, client, thread, personas):
+    _forum_id, thread_id = thread
+    post_id, contribution_id = _first(app, thread_id)
+    url = f"/forums/contributions/{contribution_id}/flag"
+    login(client, personas["staff"])
+    back = f"/forums/posts/{post_id}#post-1"
+    page = client.get(url, query_string={"next": back}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Texto original 1" in page and "Why should moderators look at this?" in page
+    assert f'name="next" type="hidden" value="{back}"' in page and f'href="{back}"' in page
+    # A way back to another site is not followed: the words' own page instead.
+    elsewhere = client.get(url, query_string={"next": "https://elsewhere.test/"}).get_data(as_text=True)
+    assert 'value="https://elsewhere.test/"' not in elsewhere and 'href="https://elsewhere.test/"' not in elsewhere
+    assert f'name="next" type="hidden" value="/forums/posts/{post_id}"' in elsewhere
+    too_long = "Motivo " + "x" * 600
+    refused = client.post(url, data={"reason": too_long, "next": back}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422
+    assert too_long in refused.get_data(as_text=True) and f'value="{back}"' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Flag)).all() == []
+    sent = client.post(url, data={"reason": "Insulta", "next": back})
+    assert sent.status_code == 302 and sent.location.endswith(back)

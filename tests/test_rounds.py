@@ -818,7 +818,7 @@ def test_round_comments_are_flagged_and_hidden_like_posts(app, client, personas,
     )
     url = _section_url(version)
     login(client, personas["citizen"])
-    assert f'action="/forums/contributions/{contribution_id}/flag"' in _text(client, url)
+    assert f'href="/forums/contributions/{contribution_id}/flag?next=' in _text(client, url)
     flagged = client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": "Insulta", "next": url})
     assert flagged.status_code == 302 and flagged.location.endswith(url)
     with app.app_context():

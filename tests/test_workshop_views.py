@@ -199,10 +199,16 @@ def test_report_on_a_card_is_acknowledged_beside_it(app, client, workshop, perso
     client.post("/logout")
     login(client, personas["staff"])
     back = f"/forums/boards/{workshop['board']}#card-{card_id}"
-    response = client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": "", "next": back})
+    # A reason left empty: the report's page again, with the error and the way back.
+    refused = client.post(f"/forums/contributions/{contribution_id}/flag", data={"reason": "", "next": back})
+    assert refused.status_code == 422
+    assert "field-error" in refused.get_data(as_text=True) and f'value="{back}"' in refused.get_data(as_text=True)
+    response = client.post(
+        f"/forums/contributions/{contribution_id}/flag", data={"reason": "Dato personal", "next": back}
+    )
     assert response.location.endswith(back)
     page = client.get(response.location).get_data(as_text=True)
-    assert "flash-error" in _inside(page, f"card-{card_id}", "</li>")
+    assert "flash-success" in _inside(page, f"card-{card_id}", "</li>")
 
 
 def test_author_edits_and_deletes_own_card_only(app, client, workshop, personas):

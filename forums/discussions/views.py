@@ -287,7 +287,9 @@ def thread(thread_id):
     thread, forum, member = thread_or_404(thread_id)
     manager = is_manager(current_user)
     can_post = services.can_post(current_user, forum, member)
-    refusal = services.post_error(current_user, forum, member) if current_user.is_authenticated else None
+    refusal = (
+        services.post_error(current_user, forum, member) if current_user.is_authenticated and not can_post else None
+    )
 
     def draw(holes: pagecache.Holes | None, extra: dict) -> str:
         # Posts are numbered 1, 2, ... and never removed (a deleted one leaves a

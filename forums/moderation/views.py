@@ -13,7 +13,7 @@ from accounts.models import User
 from core import spaces
 from core.extensions import db
 from core.flashes import flash_at
-from core.forms import ConfirmForm
+from core.forms import INVALID, ConfirmForm
 from core.models import Contribution
 from core.permissions import managers_only
 from core.security import is_safe_redirect
@@ -54,23 +54,32 @@ def _say(link: str, message: str, category: str) -> None:
         flash(message, category)
 
 
-@bp.post("/contributions/<int:contribution_id>/flag")
+@bp.route("/contributions/<int:contribution_id>/flag", methods=["GET", "POST"])
 @login_required
 def flag(contribution_id):
-    """Ask moderators to look at a contribution."""
+    """Ask moderators to look at a contribution: a page with its words and the reason,
+    reached from "Report to the moderators" beside them (``?next=`` the way back). A
+    reason refused is shown again as typed, with its error; a report refused (one's own
+    words, reported already) goes back with the message beside them."""
     contribution, place = _contribution_or_404(contribution_id)
     link = place.link
     form = ReasonForm()
-    if not form.validate_on_submit():
-        _say(link, _("Say why, in at most 500 characters."), "error")
+    form.reason.label.text = _("Why should moderators look at this?")
+    if request.method == "GET":
+        back = request.args.get("next")
+        form.next.data = back if is_safe_redirect(back) else link
+    elif form.validate_on_submit():
+        try:
+            moderation.flag(current_user, contribution, form.reason.data)
+        except ForumError as error:
+            _say(link, str(error), "error")
+        else:
+            _say(link, _("Thank you. Moderators will look at it."), "success")
         return _back(link)
-    try:
-        moderation.flag(current_user, contribution, form.reason.data)
-    except ForumError as error:
-        _say(link, str(error), "error")
     else:
-        _say(link, _("Thank you. Moderators will look at it."), "success")
-    return _back(link)
+        form.next.data = _target(link)
+    status = INVALID if form.errors else 200
+    return render_template("forums/flag.html", contribution=contribution, place=place, form=form), status
 
 
 @bp.get("/moderation")

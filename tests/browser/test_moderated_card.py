@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from forums.meetings.models import Meeting
-from tests.browser.helpers import Site
+from tests.browser.helpers import Site, tab_to
 from tests.browser.test_sessions_moderation import DEMO_SESSION, SMALL, assert_fits, token, tr
 from tests.browser.test_workshops import (
     FACILITATOR,
@@ -78,19 +78,16 @@ def path_of(site: Site) -> str:
 
 
 def report_by_keyboard(site: Site, scope, reason: str) -> None:
-    """Open the report box in ``scope`` and send ``reason``: Enter on the summary, Tab to
-    the reason, type it, Enter."""
+    """Tab to "Report to the moderators" in ``scope``, Enter; on the report's page, Tab
+    to the reason, type it, Enter."""
     keyboard = site.page.keyboard
-    box = scope.locator("details.flag-box")
-    summary = box.locator("summary")
-    expect(summary).to_contain_text(say("Report to the moderators"))
-    reason_field = box.get_by_label(say("Why should moderators look at this?"), exact=True)
-    expect(reason_field).to_be_hidden()
-    summary.focus()
-    keyboard.press("Enter")
-    expect(box).to_have_attribute("open", "")
-    keyboard.press("Tab")
-    expect(reason_field).to_be_focused()
+    # A card's link names the card too ("Report to the moderators: <its words>").
+    report_link = scope.locator(".flag-box").get_by_role("link", name=say("Report to the moderators"))
+    tab_to(site, report_link)
+    with site.loads():
+        keyboard.press("Enter")
+    reason_field = site.page.locator("main").get_by_label(say("Why should moderators look at this?"), exact=True)
+    tab_to(site, reason_field)
     keyboard.type(reason)
     with site.loads():
         keyboard.press("Enter")
@@ -102,7 +99,7 @@ def expect_placeholder(site: Site, card_id: str, text: str, timeout: float | Non
     card = card_of(site, card_id)
     expect(card.locator(".placeholder")).to_have_text(PLACEHOLDER, timeout=timeout)
     expect(card.locator(".card-text")).to_have_count(0)
-    expect(card.locator("details.flag-box")).to_have_count(0)
+    expect(card.locator(".flag-box")).to_have_count(0)
     expect(main(site)).not_to_contain_text(text)
 
 
@@ -122,7 +119,7 @@ def test_reported_card_is_hidden_for_everyone_but_its_author(site, open_site):
     author.visit(board)
     _add_card(author, es("Transparency"), text)
     card_id = author.page.locator(".board-card", has_text=text).get_attribute("id")
-    expect(card_of(author, card_id).locator("details.flag-box")).to_have_count(0)
+    expect(card_of(author, card_id).locator(".flag-box")).to_have_count(0)
 
     # Another participant already has the board open, and sees the card.
     watcher.visit(board)
@@ -226,7 +223,7 @@ def test_reported_remark_reaches_the_queue(site, open_site, demo_session):
     site.visit(demo_session)
     expect(site.page.locator("h1")).to_have_text(DEMO_SESSION)
     remarks = main(site).locator("section[aria-labelledby=remarks-heading] li")
-    remark = remarks.filter(has=site.page.locator("details.flag-box")).last
+    remark = remarks.filter(has=site.page.locator(".flag-box")).last
     said = remark.locator(".post-body").inner_text().strip()
     reason = f"Esta intervención nombra a una funcionaria {token()}"
     report_by_keyboard(site, remark, reason)

@@ -62,8 +62,6 @@ CARD_TEXT = {
     "hide": _l("Hide"),
     "restore": _l("Restore"),
     "report": _l("Report to the moderators"),
-    "why": _l("Why should moderators look at this?"),
-    "send": _l("Send report"),
     "said_by": _l("Said by: %(name)s"),
     "in_room": _l("%(name)s, in the room"),
     "attendee": _l("An attendee, in the room"),
