@@ -21,26 +21,21 @@ in all its variants; the person's own variant is chosen when the page is served.
 
 import hashlib
 import re
-import secrets
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import wraps
-from itertools import chain
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale, get_timezone
 from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import String, event, insert, inspect, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy import inspect
 
 from core.extensions import db
-from core.models import utcnow
 from core.notifications import unread_count
 from core.text import cached_html
+from core.tokens import TokenRow, Watch
 
 #: Tables no visitor's page reads (reading positions, mail, notifications, the audit
 #: trail, the tallies' own bookkeeping, consents).
@@ -71,17 +66,12 @@ UNSEEN_USER = frozenset(
     }
 )
 PLACEHOLDER = "\x00cocrea-csrf\x00"
-_FLAG = "site_changed"
 
 
-class SiteState(db.Model):
+class SiteState(TokenRow, db.Model):
     """One row whose token changes with every committed write a visitor could see."""
 
     __tablename__ = "site_state"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(32))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def _seen(instance, dirty: bool) -> bool:
@@ -94,46 +84,14 @@ def _seen(instance, dirty: bool) -> bool:
     return True
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session, _context):
-    if session.info.get(_FLAG):
-        return
-    if any(_seen(o, False) for o in chain(session.new, session.deleted)) or any(_seen(o, True) for o in session.dirty):
-        session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state):
-    statement = state.statement
-    if state.is_insert or state.is_update or state.is_delete:
-        name = getattr(getattr(statement, "table", None), "name", None)
-        if name not in UNSEEN:
-            state.session.info[_FLAG] = True
-    elif isinstance(statement, TextClause) and statement.text.lstrip()[:6].lower() in {"insert", "update", "delete"}:
-        state.session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session):
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    if session.info.pop(_FLAG, False):
-        changed(session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session):
-    session.info.pop(_FLAG, None)
+#: The site's token (``core.tokens``): any table but :data:`UNSEEN`.
+site = Watch("site", SiteState, _seen, lambda name: name not in UNSEEN)
 
 
 def changed(session=None) -> None:
     """Give the site a new token in ``session``'s transaction: every cached page is
     dropped once it commits."""
-    session = session or db.session
-    values = {"token": secrets.token_hex(16), "changed_at": utcnow()}
-    done = session.execute(update(SiteState).where(SiteState.id == 1).values(**values))
-    if not done.rowcount:
-        session.execute(insert(SiteState).values(id=1, **values))
+    site.changed(session or db.session)
 
 
 #: Where pages are kept: the shared cache with Redis; otherwise a small one of this
@@ -159,19 +117,16 @@ def _cacheable(signed_in: bool = False) -> bool:
         and current_app.config["PAGE_CACHE"]
         and current_user.is_authenticated == signed_in
         and not session.get("_flashes")
-        and not db.session.info.get(_FLAG)
+        and not site.pending(db.session)
         and not (db.session.new or db.session.dirty or db.session.deleted)
     )
-
-
-_TOKEN = select(SiteState.token).where(SiteState.id == 1)
 
 
 def token_column():
     """The site's token as a column, for a statement every signed-in request makes anyway
     (the sign-in loader's), which hands it to :func:`remember_token`: a page drawn for a
     kind of viewer then costs no query of its own for it."""
-    return _TOKEN.scalar_subquery()
+    return site.read.scalar_subquery()
 
 
 def remember_token(token: str | None) -> None:
@@ -181,7 +136,7 @@ def remember_token(token: str | None) -> None:
 def _token() -> str | None:
     if "site_token" in g:
         return g.site_token
-    return db.session.scalar(_TOKEN)
+    return site.token(db.session)
 
 
 def _key(token: str, kind: tuple = ()) -> str:

@@ -14,23 +14,17 @@ flush; an ``insert``, ``update`` or ``delete`` statement on a watched table (or 
 table SQLAlchemy cannot name, such as a ``text()`` statement) run through the session.
 A session with such a change not yet committed computes afresh and remembers nothing.
 Writes that bypass the session (a raw connection) must call :func:`changed` themselves.
-With no token row (a wiped database) nothing is remembered until the next write.
+With no token row (a wiped database) nothing is remembered until the next write. The
+watching itself is ``core.tokens``, shared with the page cache.
 """
 
-import re
-import secrets
 from collections import OrderedDict
 from copy import deepcopy
-from itertools import chain
 from threading import Lock
-
-from sqlalchemy import event, insert, select, update
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import TextClause
 
 from consultations.tallies.models import TallyState
 from core.extensions import db
-from core.models import utcnow
+from core.tokens import Watch
 
 #: Tables whose rows the tallies read.
 WATCHED = frozenset(
@@ -54,68 +48,33 @@ WATCHED = frozenset(
 )
 #: How many summaries one process remembers.
 SIZE = 64
-_FLAG = "tallies_changed"
-_DML = re.compile(r"^\s*(insert|update|delete|replace|merge|truncate)\b", re.IGNORECASE)
 
 _remembered: OrderedDict = OrderedDict()
 _lock = Lock()
 
 
-def _watched(instance) -> bool:
+def _watched(instance, _dirty: bool) -> bool:
     table = getattr(type(instance), "__table__", None)
     return table is not None and table.name in WATCHED
 
 
-def _pending(session) -> bool:
-    return bool(session.info.get(_FLAG)) or any(_watched(o) for o in chain(session.new, session.dirty, session.deleted))
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session, _context):
-    if not session.info.get(_FLAG) and any(_watched(o) for o in chain(session.new, session.dirty, session.deleted)):
-        session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state):
-    statement = state.statement
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(statement, "table", None)
-        if getattr(table, "name", None) in WATCHED or getattr(table, "name", None) is None:
-            state.session.info[_FLAG] = True
-    elif isinstance(statement, TextClause) and _DML.match(statement.text):
-        state.session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session):
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    if session.info.pop(_FLAG, False):
-        changed(session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session):
-    session.info.pop(_FLAG, None)
+#: The tallies' token (``core.tokens``): the tables in :data:`WATCHED`, and statements on
+#: a table SQLAlchemy cannot name.
+tallies = Watch("tallies", TallyState, _watched, lambda name: name is None or name in WATCHED)
 
 
 def changed(session=None) -> None:
     """Give the tallies a new token, in ``session``'s transaction (the app's by default):
     every remembered summary is forgotten once it commits."""
-    session = session or db.session
-    values = {"token": secrets.token_hex(16), "changed_at": utcnow()}
-    done = session.execute(update(TallyState).where(TallyState.id == 1).values(**values))
-    if not done.rowcount:
-        session.execute(insert(TallyState).values(id=1, **values))
+    tallies.changed(session or db.session)
 
 
 def remembered(key: tuple, compute):
     """``compute()``, or what it gave last time under the same token (a copy: callers
     may change it)."""
     session = db.session
-    token = session.scalar(select(TallyState.token).where(TallyState.id == 1))
-    if token is None or _pending(session):
+    token = tallies.token(session)
+    if token is None or tallies.pending(session):
         return compute()
     key = (str(db.engine.url), *key)
     with _lock:

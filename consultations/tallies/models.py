@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
 from core.models import utcnow
+from core.tokens import TokenRow
 
 
 class WalkInLink(db.Model):
@@ -30,16 +31,13 @@ class WalkInLink(db.Model):
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class TallyState(db.Model):
+class TallyState(TokenRow, db.Model):
     """One row whose token changes, in the same transaction, with every committed write
     that can change a tally (see :mod:`consultations.tallies.cache`): a summary computed
     under one token is good until the token changes."""
 
     __tablename__ = "tally_state"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(32))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Whether ``tally_events`` holds every event (see :mod:`consultations.tallies.ledger`);
     #: false after a write it could not follow, and until the first build.
     events_built: Mapped[bool] = mapped_column(default=False, server_default=false())
