@@ -110,10 +110,18 @@ def _changes(app, personas, thread_id):
         moderation.hide(moderator, db.session.get(Contribution, post.contribution_id), "Fuera de tema")
         return None
 
-    return [reply, edit, rename, retitle, forum_title, hide]
+    def verdict():
+        post = db.session.scalar(select(Post).where(Post.thread_id == thread_id, Post.number == 1))
+        db.session.get(Contribution, post.contribution_id).verdict_status = "out_of_scope"
+        return "Out of scope"
+
+    return [reply, edit, rename, retitle, forum_title, hide, verdict]
 
 
-@pytest.mark.parametrize("index", range(6))
+CHANGES = range(7)
+
+
+@pytest.mark.parametrize("index", CHANGES)
 def test_a_write_a_visitor_could_see_gives_a_fresh_page(app, client, thread, personas, index):
     before = client.get(_url(thread), headers=EN).get_data(as_text=True)
     with app.app_context():
@@ -331,3 +339,18 @@ def test_moderators_always_get_a_fresh_page(app, thread, personas, count_queries
         page = client.get(_url(thread), headers=EN).get_data(as_text=True)
     assert any(s.startswith("SELECT posts.id") for s in count_queries.statements)
     assert "Moderate" in page
+
+
+@pytest.mark.parametrize("index", CHANGES)
+def test_a_write_a_signed_in_person_could_see_gives_them_a_fresh_page(app, thread, personas, readers, index):
+    reader, _replier = readers
+    client = _signed_in(app, reader)
+    before = client.get(_url(thread), headers=EN).get_data(as_text=True)
+    assert client.get(_url(thread), headers=EN).get_data(as_text=True) == before  # from the drawing
+    with app.app_context():
+        shown = _changes(app, personas, thread)[index]()
+        db.session.commit()
+    after = client.get(_url(thread), headers=EN).get_data(as_text=True)
+    assert after != before
+    if shown:
+        assert shown in after and shown not in before
