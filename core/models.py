@@ -34,13 +34,13 @@ class Contribution(db.Model):
 
     __tablename__ = "contributions"
     __table_args__ = (
-        Index("ix_contributions_space", "space_kind", "space_id"),
         Index("ix_contributions_author_id", "author_id"),
-        Index("ix_contributions_process_id", "process_id"),
         Index("ix_contributions_attendee_id", "attendee_id"),
-        # A round's comments by section, oldest first (counts, a section's threads).
+        # A space's contributions (its first two columns); a round's comments by section,
+        # oldest first (counts, a section's threads).
         Index("ix_contributions_space_section", "space_kind", "space_id", "section_key", "created_at", "id"),
-        # A process's contributions oldest first (the coding workbench's queue).
+        # A process's contributions (its first column); oldest first (the coding
+        # workbench's queue).
         Index("ix_contributions_process_created", "process_id", "created_at", "id"),
     )
 
