@@ -6,10 +6,13 @@ import io
 import random
 import re
 import string
+import zipfile
+import zlib
+from xml.etree import ElementTree
 
 import pytest
 
-from core.exports import csv_line, csv_response, pseudonym, safe_cell, write_csv
+from core.exports import csv_line, csv_response, pseudonym, safe_cell, write_csv, write_xlsx
 
 
 @pytest.mark.parametrize(
@@ -223,3 +226,70 @@ def test_every_cell_that_is_not_trusted_is_made_safe_however_often_it_repeats():
     assert len(parsed) == 1 + len(rows)
     for row, line in zip(rows, parsed[1:], strict=True):
         assert line == [safe_cell(row[0]), str(row[1]), safe_cell(row[2]), safe_cell(row[3])]
+
+
+# XLSX ------------------------------------------------------------------------------------
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _sheet_cells(data: bytes) -> list[list[tuple]]:
+    """Each row of the first sheet: (type, formula or None, the text of its <t> pieces)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        root = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    return [
+        [
+            (c.get("t"), c.find(_MAIN + "f"), "".join(t.text or "" for t in c.iter(_MAIN + "t")))
+            for c in row.iter(_MAIN + "c")
+        ]
+        for row in root.iter(_MAIN + "row")
+    ]
+
+
+def test_xlsx_text_that_looks_like_xlsxwriter_xml_stays_text():
+    """In constant-memory mode XlsxWriter copies a string that starts with <r> and ends
+    with </r> into the sheet as it is: a contribution written that way must not add a
+    cell, let alone a formula, and must read back as it was written."""
+    evil = '<r><t>x</t></r></is></c><c r="B2"><f>HYPERLINK("http://x.example","clic")</f></c><c><is><r><t>y</t></r>'
+    header = ["<r>Texto</r>", "Otro"]
+    rows = [[evil, " <r> a </r> "], ["<r></r>", "<r>"], [evil, 3]]
+    handle = io.BytesIO()
+    write_xlsx(handle, header, iter(rows), "Aportes", trusted=[1])
+    cells = _sheet_cells(handle.getvalue())
+    assert b"<f>" not in zipfile.ZipFile(handle).read("xl/worksheets/sheet1.xml")
+    assert [[text for _type, _formula, text in row] for row in cells] == [
+        header,
+        [evil, " <r> a </r> "],
+        ["<r></r>", "<r>"],
+        [evil, ""],
+    ]
+    assert all(formula is None for row in cells for _type, formula, _text in row)
+    assert cells[3][1][0] is None and cells[1][0][0] == "inlineStr"
+
+
+def test_xlsx_is_deflated_at_the_quick_level():
+    """XlsxWriter has no setting for its zlib level: core.exports points the name its
+    workbook module zips with at a subclass. If a release of XlsxWriter packs another way,
+    files silently go back to the slow default: this fails to say so."""
+    import xlsxwriter.workbook
+
+    from core import exports
+
+    rng = random.Random(3)
+    words = ["participación", "vecinal", "propuesta", "barrio", "consulta", "presupuesto", "obras", "datos"]
+    rows = ([" ".join(rng.choice(words) for _ in range(40)), n] for n in range(3000))
+    handle = io.BytesIO()
+    write_xlsx(handle, ["Texto", "N"], rows)
+    assert xlsxwriter.workbook.ZipFile is exports._QuickZipFile
+    with zipfile.ZipFile(handle) as book:
+        info = book.getinfo("xl/worksheets/sheet1.xml")
+        sheet = book.read(info)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+
+    def deflated(level):
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return len(compressor.compress(sheet) + compressor.flush())
+
+    quick, default = deflated(exports.XLSX_COMPRESSLEVEL), deflated(zlib.Z_DEFAULT_COMPRESSION)
+    assert default < quick * 0.95, "the sample tells the two levels apart"
+    assert abs(info.compress_size - quick) < abs(info.compress_size - default)

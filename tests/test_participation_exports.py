@@ -6,6 +6,7 @@ import io
 import json
 import random
 import re
+import shutil
 import zipfile
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -279,9 +280,9 @@ def test_large_downloads_are_sent_from_disk_in_blocks(app, client, factory, pers
 
     process = _world(app, factory, personas, places)
     login(client, personas["facilitator"])
-    small = client.get(f"/consultations/processes/{process}/export/contributions.csv")
+    small = client.get(f"/consultations/processes/{process}/export/contributions.json")
     monkeypatch.setattr(core_exports, "IN_MEMORY", 10)
-    response = client.get(f"/consultations/processes/{process}/export/contributions.csv")
+    response = client.get(f"/consultations/processes/{process}/export/contributions.json")
     try:
         assert response.content_length == len(small.data) and response.data == small.data
     finally:
@@ -300,6 +301,44 @@ def test_large_downloads_are_sent_from_disk_in_blocks(app, client, factory, pers
             assert body.count("\r\n") == 2001 and body.startswith('"N","Texto"')
         finally:
             sent.close()
+
+
+def test_a_table_as_csv_is_sent_as_it_is_written(app, client, factory, personas, places, monkeypatch):
+    """A table's CSV goes out a chunk of rows at a time as the rows are read, with no
+    temporary file: the same bytes as the file the CLI writes."""
+    from consultations.exports import services as exports
+    from core import exports as core_exports
+
+    process = _world(app, factory, personas, places)
+    login(client, personas["facilitator"])
+    url = f"/consultations/processes/{process}/export/contributions.csv"
+    monkeypatch.setattr(core_exports, "CSV_CHUNK", 1)
+
+    def no_file():
+        raise AssertionError("a streamed CSV needs no temporary file")
+
+    monkeypatch.setattr(core_exports, "temporary_file", no_file)
+    response = client.get(url, headers=EN)
+    try:
+        assert response.status_code == 200 and response.is_streamed and response.content_length is None
+        assert response.headers["Cache-Control"] == "no-store" and response.mimetype == "text/csv"
+        assert 'filename="contributions-proceso-' in response.headers["Content-Disposition"]
+        chunks = list(response.response)
+    finally:
+        response.close()
+    # The byte-order mark and the header, then one chunk per row.
+    assert len(chunks) == 3 and chunks[0].startswith(b'\xef\xbb\xbf"Participant",')
+    with app.test_request_context(headers=EN):
+        written = io.BytesIO()
+        core_exports.write_table(written, "csv", exports.contributions(process))
+    assert b"".join(chunks) == written.getvalue()
+    named = client.post(url, data={"reason": "Informe"}, headers=EN)
+    assert named.is_streamed and {row[0] for row in _csv(named)[1:]} == {
+        personas["citizen"].name,
+        personas["staff"].name,
+    }
+    counts = client.get(f"/consultations/processes/{process}/export/summary.csv", headers=EN)
+    assert counts.is_streamed and _csv(counts)[0][0] == "Breakdown"
 
 
 def test_count_tables_are_for_facilitators_and_the_cli_writes_every_format(app, runner, client, tmp_path):
@@ -345,6 +384,49 @@ def test_contribution_rows_read_in_one_pass_match_the_spaces_and_codings(app, ru
             assert row[10] == contribution.body_source
     assert kinds == {"thread", "meeting", "board", "round"}
     assert any(", " in row[7] for row in rows), "some contribution has two themes"
+
+
+@pytest.mark.sqlite_only  # PostgreSQL runs the query in its server: no process of our own.
+def test_contribution_rows_read_in_a_process_of_their_own_are_the_drivers_rows(app, runner, monkeypatch):
+    """On SQLite the export's query runs in a child process, which sends the driver's
+    tuples in batches: the same rows as the app's own connection reads, committed ones
+    only, so with writes of its own not yet committed the app reads them itself."""
+    from sqlalchemy import literal_column, table, text
+
+    from consultations.exports import services as exports
+    from core import sqlite_reader
+
+    process = _demo(app, runner)
+    with app.test_request_context(headers=EN):
+        connection = db.session.connection()
+        statement = exports._contribution_statement(process)
+        inside = connection.execute(statement).cursor.fetchall()
+        reader = sqlite_reader.read(connection, statement, 7)
+        assert reader is not None
+        read = []
+        try:
+            while batch := reader.fetch(7):
+                assert len(batch) <= 7
+                read.extend(batch)
+        finally:
+            reader.close()
+        assert len(read) > 100 and read == inside
+        result, _fetch = exports._plain_rows(statement)
+        result.close()
+        assert result.__class__ is sqlite_reader.Reader, "the export reads this way"
+        broken = sqlite_reader.read(connection, select(literal_column("x")).select_from(table("missing")), 7)
+        try:
+            with pytest.raises(RuntimeError, match="no such table"):
+                broken.fetch()
+        finally:
+            broken.close()
+        # A server that embeds Python has another program as sys.executable.
+        monkeypatch.setattr(sqlite_reader.sys, "executable", shutil.which("true"))
+        assert sqlite_reader.read(connection, statement, 7) is None
+        monkeypatch.undo()
+        db.session.execute(text("UPDATE processes SET title = 'Sin confirmar' WHERE id = :id"), {"id": process})
+        assert sqlite_reader.read(db.session.connection(), statement, 7) is None
+        db.session.rollback()
 
 
 def test_cells_people_typed_are_defused_even_where_the_platform_writes_most(app, client, factory, personas):

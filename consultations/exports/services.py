@@ -26,6 +26,7 @@ from consultations.revisions import services as revisions
 from consultations.rounds.models import Audience, CommentRound
 from consultations.tallies import services as tallies
 from consultations.versions.models import ConsultationModel, Version, VersionStatus
+from core import sqlite_reader
 from core.exports import SUPPRESSED_CELL, Column, Table, bundle, dictionary_rows, pseudonymiser
 from core.extensions import db
 from core.privacy import VALUE_LABELS
@@ -53,15 +54,15 @@ class Clock:
 
     The zone is consulted once per UTC day: on a day when its offset stays the same whole
     number of hours (every day in Chile but those when the clocks change), the local
-    time is the UTC one with the hours moved, so each row only adds two numbers and
-    joins strings; on other days each time is converted as it is. A time comes as a
-    ``datetime`` or, read straight from SQLite, as the text SQLAlchemy stores there
-    (``2017-03-04 12:34:56.000000``)."""
+    time is the UTC one with the hours moved, so each row looks up the local date and
+    hour its UTC hour stands for and joins strings; on other days each time is converted
+    as it is. A time comes as a ``datetime`` or, read straight from SQLite, as the text
+    SQLAlchemy stores there (``2017-03-04 12:34:56.000000``)."""
 
     def __init__(self):
         self.zone = get_timezone()
-        #: UTC day ("2017-03-04") → (offset in hours, offset as text, the local dates of
-        #: the day before, the day and the day after), or () when the offset changes.
+        #: UTC day ("2017-03-04") → ({UTC hour ("00" to "23"): local date and hour
+        #: ("2017-03-04T09:")}, offset as text), or () when the offset changes.
         self.days: dict = {}
 
     def __call__(self, value) -> str:
@@ -72,14 +73,10 @@ class Clock:
         day = self.days.get(value[:10])
         if day is None:
             day = self.days[value[:10]] = self._day(value[:10])
-        if day and len(value) >= 19 and value[13] == ":" and value[16] == ":":
-            hours, offset, before, same, after = day
-            hour = int(value[11:13]) + hours
-            if hour < 0:
-                return f"{before}T{hour + 24:02d}:{value[14:19]}{offset}"
-            if hour > 23:
-                return f"{after}T{hour - 24:02d}:{value[14:19]}{offset}"
-            return f"{same}T{hour:02d}:{value[14:19]}{offset}"
+        if day and value[13:14] == ":" and value[16:17] == ":" and len(value) >= 19:
+            hour = day[0].get(value[11:13])
+            if hour is not None:
+                return hour + value[14:19] + day[1]
         moment = datetime.fromisoformat(value).replace(tzinfo=UTC)
         return moment.astimezone(self.zone).isoformat(timespec="seconds")
 
@@ -93,9 +90,12 @@ class Clock:
         (offset,) = offsets
         if offset.total_seconds() % 3600:
             return ()
-        local = start.astimezone(self.zone)
-        dates = (start.date() + timedelta(days=n) for n in (-1, 0, 1))
-        return (int(offset.total_seconds() // 3600), local.isoformat()[-6:], *(d.isoformat() for d in dates))
+        # Offsets run from -12 to +14 hours: the local date is the day before, the day or
+        # the day after.
+        moved = int(offset.total_seconds() // 3600)
+        dates = [(start.date() + timedelta(days=n)).isoformat() for n in (-1, 0, 1)]
+        hours = {f"{h:02d}": f"{dates[(h + moved) // 24 + 1]}T{(h + moved) % 24:02d}:" for h in range(24)}
+        return (hours, start.astimezone(self.zone).isoformat()[-6:])
 
 
 class Pseudonyms:
@@ -189,16 +189,18 @@ def _theme_codes(process_id: int):
 
 
 class _ThemeCodes(dict):
-    """A contribution's theme codes, as aggregated in SQL (in any order), sorted: look
-    them up first (``get``), then :meth:`sort` them (remembered: a process has a few
-    dozen themes, coded alone or in pairs)."""
+    """A contribution's theme codes, as aggregated in SQL (in any order, or ``None`` for
+    none), sorted: look them up (``themes[codes]``); what is not there is sorted and
+    remembered (a process has a few dozen themes, coded alone or in pairs)."""
 
-    def sort(self, codes: str | None) -> str:
-        if not codes:
-            return ""
+    def __init__(self):
+        super().__init__({None: ""})
+
+    def __missing__(self, codes: str) -> str:
         if len(self) >= 4096:
             self.clear()
-        self[codes] = ", ".join(sorted(codes.split(", ")))
+            self[None] = ""
+        self[codes] = ", ".join(sorted(codes.split(", "))) if codes else ""
         return self[codes]
 
 
@@ -276,11 +278,16 @@ def _contribution_statement(process_id: int):
 def _plain_rows(statement):
     """Run ``statement`` for a large export: ``(result, fetch)``, where ``fetch(n)`` gives
     the next ``n`` rows (an empty list at the end) as they are read, and ``result`` is to
-    be closed. On SQLite, whose cursor steps through the result as it is read, the rows
-    are the driver's plain tuples (values as stored: no SQLAlchemy row objects, no type
-    conversion); elsewhere, SQLAlchemy's rows from a server-side cursor."""
+    be closed. On SQLite the rows are the driver's plain tuples (values as stored: no
+    SQLAlchemy row objects, no type conversion), read in a process of its own when it
+    can (:mod:`core.sqlite_reader`: the query then takes a second core, as PostgreSQL's
+    server gives it), else from a cursor stepping through the result as it is read;
+    elsewhere, SQLAlchemy's rows from a server-side cursor."""
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
+        reader = sqlite_reader.read(connection, statement, BATCH)
+        if reader is not None:
+            return reader, reader.fetch
         result = connection.execute(statement)
         return result, result.cursor.fetchmany
     result = connection.execute(statement.execution_options(yield_per=BATCH))
@@ -341,7 +348,7 @@ def _contribution_rows(process_id: int, names: bool, labels, clock):
                     place,
                     channels.get(channel, channel),
                     section_key or "",
-                    themes.get(codes) or themes.sort(codes),
+                    themes[codes],
                     verdicts.get(verdict, received),
                     clock(at),
                     body,

@@ -9,6 +9,7 @@ from accounts.models import Process
 from consultations import bp
 from consultations.exports import services as exports
 from consultations.limits import downloads
+from consultations.tallies import ledger
 from core import audit
 from core.exports import file_response, table_response, temporary_file
 from core.extensions import db
@@ -34,7 +35,7 @@ def export(process_id, table, fmt):
             return redirect(url_for("consultations.participation", process_id=process.id), code=303)
         audit.record("export.names", actor=current_user, note=form.reason.data.strip(), process=process.id, table=table)
     data = exports.PEOPLE_TABLES[table](process.id, names)
-    return table_response(exports.filename(exports.file_stem(table), process.title, fmt), fmt, data)
+    return _send(exports.filename(exports.file_stem(table), process.title, fmt), fmt, data, process.id)
 
 
 @bp.get(
@@ -48,7 +49,17 @@ def export_counts(process_id, table, fmt):
     internal = request.args.get("internal") == "1"
     data = exports.COUNT_TABLES[table](process.id, internal)
     stem = exports.file_stem(table) + ("-" + _("internal") if internal else "")
-    return table_response(exports.filename(stem, process.title, fmt), fmt, data)
+    return _send(exports.filename(stem, process.title, fmt), fmt, data, process.id)
+
+
+def _send(filename, fmt, data, process_id):
+    """A table as a download. The rows read the database as they are iterated, so a CSV
+    is sent as it is written (:func:`core.exports.streamed_csv_response`), after this
+    request commits: the tally ledger they read is brought up to date first, here, so
+    that what that takes is written and committed with the request."""
+    if fmt == "csv":
+        ledger.ready(process_id)
+    return table_response(filename, fmt, data, stream=True)
 
 
 @bp.get("/processes/<int:process_id>/open-data.zip")
