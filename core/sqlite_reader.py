@@ -15,6 +15,7 @@ when the caller's connection has writes of its own not committed yet; also for a
 database not in a file, and for a statement whose values cannot be written into its SQL.
 """
 
+import fcntl
 import os
 import pickle
 import sqlite3
@@ -94,6 +95,13 @@ def read(connection, statement, batch: int) -> Reader | None:
         )
     except OSError:
         return None
+    # A pipe holds 64 KiB by default: the child would wait for the app to take each batch
+    # before reading the next, and the two would take turns instead of working at once.
+    # Linux lets a pipe hold up to pipe-max-size (1 MiB by default): some batches ahead.
+    try:
+        fcntl.fcntl(process.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BUFFER)
+    except (AttributeError, OSError):
+        pass
     reader = Reader(process)
     try:
         pickle.dump((os.path.abspath(path), sql, batch), process.stdin)
