@@ -294,6 +294,8 @@ def report(site, lang, scope, reason):
     from the report's page."""
     site.click(link(scope.locator(".flag-box"), lang, "Report to the moderators"))
     expect(site.page.locator("h1")).to_have_text(tr(lang, "Report to the moderators"))
+    if site.page.viewport_size["width"] <= SMALL["width"]:
+        assert_fits(site)  # the report's page too, on a phone
     label(main(site), lang, "Why should moderators look at this?").fill(reason)
     site.click(button(main(site), lang, "Send report"))
     expect(site.flash()).to_contain_text(tr(lang, "Thank you. Moderators will look at it."))
