@@ -293,3 +293,15 @@ def test_xlsx_is_deflated_at_the_quick_level():
     quick, default = deflated(exports.XLSX_COMPRESSLEVEL), deflated(zlib.Z_DEFAULT_COMPRESSION)
     assert default < quick * 0.95, "the sample tells the two levels apart"
     assert abs(info.compress_size - quick) < abs(info.compress_size - default)
+
+
+def test_the_xlsx_writer_calls_what_the_public_methods_call():
+    """write_xlsx calls XlsxWriter's undecorated _write_string and _write_number (what
+    write_string and write_number call once the cell is in numbers): this fails if a
+    release stops doing it that way, before exports break or slow down."""
+    import inspect
+
+    from xlsxwriter.worksheet import Worksheet
+
+    assert "self._write_string(row, col, string, cell_format)" in inspect.getsource(Worksheet.write_string)
+    assert "self._write_number(row, col, number, cell_format)" in inspect.getsource(Worksheet.write_number)
