@@ -4,14 +4,21 @@ a query counter.
 
 The database is SQLite in a temporary directory unless ``COCREA_TEST_DATABASE_URL``
 names another (``scripts/with-postgres.sh`` sets it to a throwaway PostgreSQL cluster).
+
+Fixtures that build rows (``places``, ``personas``, the demo, the bigger worlds of some
+modules) go through :class:`Snapshots`: built once per test session (per xdist worker),
+their rows are kept and put back in one transaction for each later test that asks for
+them, on the same emptied tables.
 """
 
+import copy
 import email
 import email.policy
 import os
 import secrets
 import socket
 import tempfile
+from collections.abc import Callable, Hashable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -20,12 +27,13 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import Integer, and_, create_engine, event, func, literal, make_url, select, text, union_all
 
 from app import create_app
 from consultations.tallies.models import TallyState
 from core import migrations
 from core.extensions import db, limiter
+from core.pagecache import SiteState
 from core.roles import Role
 
 PASSWORD = "correct horse battery"
@@ -77,6 +85,8 @@ def make_app(database_url: str, **overrides):
     application = create_app(config)
     migrations.ready(application)
     with application.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _no_sync)
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -88,22 +98,46 @@ def make_app(database_url: str, **overrides):
     return application
 
 
+def _no_sync(dbapi_connection, _record):
+    """A throwaway test database need not reach the disk at each commit (in WAL mode a
+    commit otherwise waits for an fsync; ``scripts/with-postgres.sh`` runs PostgreSQL
+    with fsync off for the same reason)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    """The application, migrated once per test session."""
+    """The application, migrated once per test session; the first test starts on the
+    same emptied tables as every other (the migrations leave a row or two)."""
     application = make_app(_database_url(tmp_path_factory))
+    clean_database(application)
     yield application
     with application.app_context():
         db.engine.dispose()
 
 
+def _counts():
+    """One statement: each table's rows, and its largest id (None without a single
+    integer key)."""
+    parts = []
+    for table in db.metadata.sorted_tables:
+        keys = list(table.primary_key.columns)
+        largest = func.max(keys[0]) if len(keys) == 1 and isinstance(keys[0].type, Integer) else literal(None)
+        parts.append(select(literal(table.name), func.count(), largest).select_from(table))
+    return union_all(*parts)
+
+
 def clean_database(application) -> None:
-    """Delete every row of every table (children first)."""
+    """Delete every row of every table (children first; the empty ones are left alone)."""
     with application.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
+            filled = {name for name, count, _largest in connection.execute(_counts()) if count}
             for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+                if table.name in filled:
+                    connection.execute(table.delete())
             # Empty tables, so the (empty) tally ledger is complete: each test's writes
             # keep it up to date, and TALLY_VERIFY checks them at every read.
             connection.execute(
@@ -119,6 +153,12 @@ def _isolation(request):
         application = request.getfixturevalue("app")
         clean_database(application)
         with application.app_context():
+            # limits' memory storage expires keys in a timer thread that reads the dicts
+            # reset() clears (a KeyError in that thread otherwise, now and then): let the
+            # pending expiry finish first.
+            timer = getattr(limiter.storage, "timer", None)
+            if timer is not None:
+                timer.join()
             limiter.reset()
 
 
@@ -481,27 +521,154 @@ def factory(app):
     return Factory(app)
 
 
+# Snapshots of what fixtures build ----------------------------------------------------------
+
+#: Tables of one row whose token changes at every write; a snapshot puts them back with
+#: a new token, so nothing cached under an earlier one is used again.
+_TOKENED = (TallyState.__table__, SiteState.__table__)
+
+
+@dataclass
+class _Layer:
+    """What one build changed: rows added, rows changed (their new values) and rows
+    deleted, per table; the value the build returned; the factory's counter after it."""
+
+    added: dict
+    changed: dict
+    deleted: dict
+    value: object
+    counter: int
+
+
+class Snapshots:
+    """Build rows once per test session, then put the same rows back for each later test.
+
+    ``layer(name, build)`` runs ``build()`` the first time and keeps what it changed in
+    the database, with its return value. A later test on the same starting point (the
+    factory's counter, the application's settings, and each table's count and largest
+    id: an empty database, or the layers before this one put back the same way) gets
+    those rows back in one transaction and a copy of the value, without running
+    ``build`` again. Use it for builds that only write rows (no mail, no files, no
+    settings, no requests), whose result depends on nothing else than ``name`` and that
+    starting point. The tests then read and write the same rows as if each had built
+    them; the tally ledger's and the page cache's tokens are new each time.
+    """
+
+    def __init__(self, application, factory: Factory, kept: dict):
+        self.app = application
+        self.factory = factory
+        self.kept = kept
+
+    def layer(self, name: Hashable, build: Callable[[], object]):
+        """What ``build()`` returns, built now or put back as it was built (a copy).
+        Raises what ``build`` raises."""
+        with self.app.app_context(), db.engine.connect() as connection:
+            start = (name, self.factory._counter, _settings(self.app), tuple(connection.execute(_counts()).tuples()))
+        layer = self.kept.get(start)
+        if layer is not None:
+            self._apply(layer)
+            self.factory._counter = layer.counter
+            return copy.deepcopy(layer.value)
+        before = self._rows()
+        value = build()
+        after = self._rows()
+        layer = _Layer({}, {}, {}, copy.deepcopy(value), self.factory._counter)
+        for table in db.metadata.sorted_tables:
+            old, new = before[table], after[table]
+            layer.added[table] = [row for key, row in new.items() if key not in old]
+            layer.changed[table] = [row for key, row in new.items() if key in old and old[key] != row]
+            layer.deleted[table] = [key for key in old if key not in new]
+        self.kept[start] = layer
+        return value
+
+    def _rows(self) -> dict:
+        """Every row of every table, by primary key."""
+        with self.app.app_context(), db.engine.connect() as connection:
+            rows = {}
+            for table in db.metadata.sorted_tables:
+                keys = list(table.primary_key.columns)
+                result = connection.execute(select(table).order_by(*keys)).mappings()
+                rows[table] = {tuple(row[k.name] for k in keys): dict(row) for row in result}
+            return rows
+
+    def _apply(self, layer: _Layer) -> None:
+        with self.app.app_context(), db.engine.begin() as connection:
+            for table in db.metadata.sorted_tables:
+                if layer.added[table]:
+                    connection.execute(table.insert(), layer.added[table])
+            for table in db.metadata.sorted_tables:
+                for row in layer.changed[table]:
+                    key = tuple(row[column.name] for column in table.primary_key.columns)
+                    connection.execute(table.update().where(_is(table, key)).values(row))
+            for table in reversed(db.metadata.sorted_tables):
+                for key in layer.deleted[table]:
+                    connection.execute(table.delete().where(_is(table, key)))
+            for table in _TOKENED:
+                connection.execute(table.update().values(token=secrets.token_hex(16)))
+
+
+def _settings(application) -> tuple:
+    """The application's plain settings (a test may change one, such as the default
+    language, before a build)."""
+    plain = (str, int, float, bool, type(None))
+    return tuple(sorted((key, value) for key, value in application.config.items() if isinstance(value, plain)))
+
+
+def _is(table, key: tuple):
+    """The condition that picks the row of ``table`` with primary key ``key``."""
+    return and_(*(column == value for column, value in zip(table.primary_key.columns, key, strict=True)))
+
+
+@pytest.fixture(scope="session")
+def _kept_layers():
+    return {}
+
+
 @pytest.fixture
-def places(factory):
+def snapshots(app, factory, _kept_layers):
+    """:class:`Snapshots` for this test (what was built is kept for the session)."""
+    return Snapshots(app, factory, _kept_layers)
+
+
+@pytest.fixture
+def places(factory, snapshots):
     """Two municipalities and a coordinating organisation."""
-    return {
-        "home": factory.municipality("Talagante"),
-        "other": factory.municipality("Vitacura"),
-        "cplt": factory.organisation("Consejo para la Transparencia", acronym="CPLT"),
-    }
+    return snapshots.layer(
+        "places",
+        lambda: {
+            "home": factory.municipality("Talagante"),
+            "other": factory.municipality("Vitacura"),
+            "cplt": factory.organisation("Consejo para la Transparencia", acronym="CPLT"),
+        },
+    )
 
 
 @pytest.fixture
-def personas(factory, places):
+def personas(factory, places, snapshots):
     """One account per role, plus an official of another municipality."""
-    return {
-        "citizen": factory.user(Role.CITIZEN, municipality_id=places["home"]),
-        "staff": factory.user(Role.STAFF, municipality_id=places["home"]),
-        "staff_other": factory.user(Role.STAFF, municipality_id=places["other"]),
-        "facilitator": factory.user(Role.FACILITATOR, organisation_id=places["cplt"]),
-        "expert": factory.user(Role.EXPERT),
-        "admin": factory.user(Role.ADMIN),
-    }
+    return snapshots.layer(
+        "personas",
+        lambda: {
+            "citizen": factory.user(Role.CITIZEN, municipality_id=places["home"]),
+            "staff": factory.user(Role.STAFF, municipality_id=places["home"]),
+            "staff_other": factory.user(Role.STAFF, municipality_id=places["other"]),
+            "facilitator": factory.user(Role.FACILITATOR, organisation_id=places["cplt"]),
+            "expert": factory.user(Role.EXPERT),
+            "admin": factory.user(Role.ADMIN),
+        },
+    )
+
+
+@pytest.fixture
+def demo(app, snapshots) -> None:
+    """The demo scenario (``flask demo``), loaded once per test session and put back for
+    each test that asks for it (tests/test_demo.py runs the command itself)."""
+
+    def load():
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+
+    snapshots.layer("demo", load)
 
 
 def login(client, persona_or_email, password=PASSWORD):

@@ -77,9 +77,13 @@ class Wall:
 
 
 @pytest.fixture
-def wall(app, factory, places, personas):
+def wall(app, factory, places, personas, snapshots):
     """A co-design workshop with a board; the citizen persona and a second citizen are
     invited as participants, the facilitator persona as facilitator."""
+    return snapshots.layer("boards wall", lambda: _build_wall(app, factory, places, personas))
+
+
+def _build_wall(app, factory, places, personas):
     process_id = factory.process()
     other = factory.user(Role.CITIZEN, municipality_id=places["other"])
     outsider = factory.user(Role.CITIZEN, municipality_id=places["home"])

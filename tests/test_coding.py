@@ -138,7 +138,7 @@ def _queue(pid, viewer, **filters) -> list[int]:
 
 
 @pytest.fixture
-def world(app, factory, personas, places):
+def world(app, factory, personas, places, snapshots):
     """Process A with eight contributions, oldest first:
 
     ====================  =======  ============  ==========  ========  =======  =============
@@ -156,6 +156,10 @@ def world(app, factory, personas, places):
 
     The comment was written on 28 February in Santiago (22:30), the letter on 1 March.
     Process B has one post (``foreign``) and a theme of its own (``foreign_theme``)."""
+    return snapshots.layer("coding world", lambda: _build_world(app, factory, personas, places))
+
+
+def _build_world(app, factory, personas, places):
     p = personas
     pid = factory.process("Proceso A")
     other_pid = factory.process("Proceso B")
@@ -996,8 +1000,12 @@ def test_theme_sections_link_to_the_current_published_version(app, client, facto
 
 
 @pytest.fixture
-def stage(app, factory, personas, places):
+def stage(app, factory, personas, places, snapshots):
     """A process with one space of each kind, empty, and two themes."""
+    return snapshots.layer("coding stage", lambda: _build_stage(app, factory, personas, places))
+
+
+def _build_stage(app, factory, personas, places):
     pid = factory.process()
     forum = factory.forum(process_id=pid, municipality_id=places["home"])
     factory.member(forum, personas["citizen"].id)

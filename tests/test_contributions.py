@@ -18,10 +18,14 @@ from tests.conftest import login
 
 
 @pytest.fixture
-def everywhere(app, factory, places, personas):
+def everywhere(app, factory, places, personas, snapshots):
     """One contribution of each kind in one process: the citizen's post in a citizen
     forum, a remark at that forum's session, the official's remark at a staff forum's
     session, and the citizen's card on a workshop board."""
+    return snapshots.layer("contributions everywhere", lambda: _build_everywhere(app, factory, places, personas))
+
+
+def _build_everywhere(app, factory, places, personas):
     process_id = factory.process()
     forum_id = factory.forum("citizen", places["home"], process_id)
     staff_forum_id = factory.forum("staff", places["home"], process_id)

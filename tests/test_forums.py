@@ -11,9 +11,13 @@ from tests.conftest import login
 
 
 @pytest.fixture
-def forums(factory, places, personas):
+def forums(factory, places, personas, snapshots):
     """A citizen, a staff and an expert forum of the home municipality; the citizen and
     the official are members of the first two, the expert of the third."""
+    return snapshots.layer("forums", lambda: _build_forums(factory, places, personas))
+
+
+def _build_forums(factory, places, personas):
     process = factory.process()
     ids = {
         "citizen": factory.forum("citizen", places["home"], process),

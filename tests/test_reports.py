@@ -72,9 +72,8 @@ def scene(app, factory, personas, places):
     return {"process": process, "forum": forum, "staff_forum": staff_forum}
 
 
-def _demo(app, runner) -> int:
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+def _demo(app) -> int:
+    """The demo's process (the ``demo`` fixture loads it)."""
     with app.app_context():
         (process_id,) = db.session.scalars(select(Process.id)).all()
     return process_id
@@ -114,8 +113,8 @@ def _texts(root) -> list[str]:
 # The report page ------------------------------------------------------------------------
 
 
-def test_demo_report_shows_every_section_with_charts(app, runner, client):
-    process_id = _demo(app, runner)
+def test_demo_report_shows_every_section_with_charts(app, demo, client):
+    process_id = _demo(app)
     url = f"/consultations/processes/{process_id}/report"
     page = client.get(url, headers=EN)
     assert page.status_code == 200
@@ -146,8 +145,8 @@ def test_demo_report_shows_every_section_with_charts(app, runner, client):
     assert f'href="/consultations/processes/{process_id}/report"' in summary
 
 
-def test_demo_pdf_opens_and_has_the_seeds_table_in_both_languages(app, runner, client):
-    process_id = _demo(app, runner)
+def test_demo_pdf_opens_and_has_the_seeds_table_in_both_languages(app, demo, client):
+    process_id = _demo(app)
     url = f"/consultations/processes/{process_id}/report.pdf"
     spanish = client.get(url)
     assert spanish.status_code == 200 and spanish.mimetype == "application/pdf"

@@ -200,7 +200,7 @@ def _badge_link(version_id, number) -> str:
 
 
 @pytest.fixture
-def world(app, factory, personas, places):
+def world(app, factory, personas, places, snapshots):
     """Process A, with a published v0.1 (the factory's sections) and, oldest first:
 
     ===============  =======  ============  =========  =====================================
@@ -217,6 +217,10 @@ def world(app, factory, personas, places):
 
     Themes ACTAS, PLAZOS, DATOS, OTROS. Process B has the citizen's ``foreign`` post and a
     theme ``FUERA``."""
+    return snapshots.layer("revisions world", lambda: _build_world(app, factory, personas, places))
+
+
+def _build_world(app, factory, personas, places):
     p = personas
     pid = factory.process("Proceso A")
     other_pid = factory.process("Proceso B")
