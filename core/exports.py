@@ -4,6 +4,7 @@ that cannot run as formulas."""
 import hashlib
 import hmac
 import io
+import itertools
 import json
 import re
 import tempfile
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, request, stream_with_context
 from werkzeug.wsgi import wrap_file
+
+from core.xlsx_sheet import sheet_title
 
 #: First characters a spreadsheet reads as the start of a formula (or of a DDE call).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
@@ -234,93 +237,68 @@ def _is_number(cell) -> bool:
     return isinstance(cell, int | float) and not isinstance(cell, bool)
 
 
-#: The zlib level XLSX files are deflated at: 1, the quickest, makes files about a fifth
-#: larger than XlsxWriter's default (6) in a third of the time (18 s of a million-row
-#: export at 6).
-XLSX_COMPRESSLEVEL = 1
+#: Rows an XLSX export writes in its own process; from one more, a child process writes
+#: the workbook while this one makes the rows (:mod:`core.xlsx_sheet`).
+XLSX_ROWS_IN_PROCESS = 20_000
+#: Rows sent to that child at a time.
+XLSX_BATCH = 1000
 
 
-class _QuickZipFile(zipfile.ZipFile):
-    """A :class:`zipfile.ZipFile` that deflates at :data:`XLSX_COMPRESSLEVEL` unless told
-    otherwise (what XlsxWriter packs a workbook with, see :func:`_deflate_quickly`)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("compresslevel", XLSX_COMPRESSLEVEL)
-        super().__init__(*args, **kwargs)
-
-
-def _deflate_quickly(xlsxwriter_workbook) -> None:
-    """Have XlsxWriter pack workbooks with :class:`_QuickZipFile`. It offers no setting for
-    the level: its ``workbook`` module calls ``ZipFile`` (imported by that name) when it
-    closes a workbook, so that name is pointed at the subclass, once, for every workbook
-    of this process (all of them are exports). If a release of XlsxWriter packs another
-    way, nothing is changed and files are deflated at its default level;
-    ``tests/test_exports.py`` then fails, to say so."""
-    if getattr(xlsxwriter_workbook, "ZipFile", None) is zipfile.ZipFile:
-        xlsxwriter_workbook.ZipFile = _QuickZipFile
+def _ready_rows(rows, trusted: set):
+    """``rows`` as :class:`core.xlsx_sheet.Sheet` writes them: texts made safe with
+    :func:`safe_cell` (but in the columns whose indexes are in ``trusted``), numbers as
+    they are, anything else as text (``None`` as an empty one)."""
+    known = _SafeCells()
+    for row in rows:
+        ready = []
+        for column, cell in enumerate(row):
+            if cell.__class__ is str:
+                ready.append(cell if column in trusted else known[cell])
+            elif _is_number(cell):
+                ready.append(cell)
+            elif column in trusted:
+                ready.append("" if cell is None else str(cell))
+            else:
+                ready.append(safe_cell(cell))
+        yield ready
 
 
 def write_xlsx(handle, header: list[str], rows, title: str = "", trusted=()) -> None:
-    """Write an XLSX workbook to the binary file ``handle`` with XlsxWriter in
-    constant-memory mode (each row goes to a temporary file as it comes, so memory stays
-    flat), deflated at :data:`XLSX_COMPRESSLEVEL`. Every cell is written as a string or a
-    number, never as a formula, and text cells also get :func:`safe_cell` (but for the
-    columns whose indexes are in ``trusted``), so a copy saved as CSV from the spreadsheet
-    is safe too.
+    """Write an XLSX workbook to the binary file ``handle`` (:class:`core.xlsx_sheet.Sheet`:
+    XlsxWriter in constant-memory mode, so memory stays flat). Every cell is written as a
+    string or a number, never as a formula, and text cells also get :func:`safe_cell` (but
+    for the columns whose indexes are in ``trusted``), so a copy saved as CSV from the
+    spreadsheet is safe too.
 
-    In constant-memory mode XlsxWriter copies a string that starts with ``<r>`` and ends
-    with ``</r>`` into the sheet as it is, taking it for the XML of a rich string it made
-    itself: such a text (someone could write one, with a formula cell inside) is written
-    as a rich string of plain pieces instead, which XlsxWriter escapes, and which reads
-    back as the same text."""
-    import xlsxwriter
-    import xlsxwriter.workbook
+    Up to :data:`XLSX_ROWS_IN_PROCESS` rows are written here; more, to a real file, by a
+    child process (:func:`core.xlsx_sheet.start`), which takes a second core, while the
+    rows are made here; where no child can be started, here too."""
+    from core import xlsx_sheet
 
-    _deflate_quickly(xlsxwriter.workbook)
-    trusted = set(trusted)
-    known = _SafeCells()
-
-    workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False})
+    header = [safe_cell(name) for name in header]
+    ready = _ready_rows(rows, set(trusted))
+    first = list(itertools.islice(ready, XLSX_ROWS_IN_PROCESS + 1))
+    child = xlsx_sheet.start(handle, header, title) if len(first) > XLSX_ROWS_IN_PROCESS else None
+    if child is None:
+        sheet = xlsx_sheet.Sheet(handle, header, title)
+        try:
+            sheet.write(first)
+            sheet.write(ready)
+        finally:
+            sheet.close()
+        return
     try:
-        sheet = workbook.add_worksheet(_sheet_title(title))
-        bold = workbook.add_format({"bold": True})
-        # The undecorated methods the public ones call after turning "A1" into numbers:
-        # a call less and a failed int() less per cell, some 4 s of a million-row export
-        # (tests/test_exports.py fails if XlsxWriter stops having them).
-        write_string, write_number = sheet._write_string, sheet._write_number
-
-        def write_text(number, column, text, cell_format=None):
-            if text.startswith("<r>") and text.endswith("</r>"):
-                # Three pieces: XlsxWriter wants more than two arguments after the cell.
-                pieces = (text[:1], text[1:2], text[2:]) + ((cell_format,) if cell_format else ())
-                sheet.write_rich_string(number, column, *pieces)
-            else:
-                write_string(number, column, text, cell_format)
-
-        for column, name in enumerate(header):
-            write_text(0, column, safe_cell(name), bold)
-        for number, row in enumerate(rows, start=1):
-            for column, cell in enumerate(row):
-                if cell.__class__ is str:
-                    text = cell if column in trusted else known[cell]
-                    if text.startswith("<r>"):
-                        write_text(number, column, text)
-                    else:
-                        write_string(number, column, text)
-                elif _is_number(cell):
-                    write_number(number, column, cell)
-                elif column in trusted:
-                    write_text(number, column, "" if cell is None else str(cell))
-                else:
-                    write_text(number, column, safe_cell(cell))
-    finally:
-        workbook.close()
-
-
-def _sheet_title(title: str) -> str | None:
-    """A worksheet name spreadsheets accept (at most 31 characters, none of ``[]:*?/\\``)."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", " ", str(title)).strip()[:31]
-    return cleaned or None
+        batch = first
+        while batch:
+            child.write(batch)
+            batch = list(itertools.islice(ready, XLSX_BATCH))
+        child.close()
+    except BaseException:
+        child.stop()
+        raise
+    # The child wrote through a descriptor it shares with ``handle``: the file's end is
+    # where the workbook ends.
+    handle.seek(0, io.SEEK_END)
 
 
 def write_ods(handle, header: list[str], rows, title: str = "") -> None:
@@ -334,7 +312,7 @@ def write_ods(handle, header: list[str], rows, title: str = "") -> None:
     from odf.text import P
 
     document = OpenDocumentSpreadsheet()
-    sheet = OdsTable(name=_sheet_title(title) or "1")
+    sheet = OdsTable(name=sheet_title(title) or "1")
 
     def add(cells):
         line = TableRow()

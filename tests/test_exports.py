@@ -268,19 +268,19 @@ def test_xlsx_text_that_looks_like_xlsxwriter_xml_stays_text():
 
 
 def test_xlsx_is_deflated_at_the_quick_level():
-    """XlsxWriter has no setting for its zlib level: core.exports points the name its
+    """XlsxWriter has no setting for its zlib level: core.xlsx_sheet points the name its
     workbook module zips with at a subclass. If a release of XlsxWriter packs another way,
     files silently go back to the slow default: this fails to say so."""
     import xlsxwriter.workbook
 
-    from core import exports
+    from core import xlsx_sheet
 
     rng = random.Random(3)
     words = ["participación", "vecinal", "propuesta", "barrio", "consulta", "presupuesto", "obras", "datos"]
     rows = ([" ".join(rng.choice(words) for _ in range(40)), n] for n in range(3000))
     handle = io.BytesIO()
     write_xlsx(handle, ["Texto", "N"], rows)
-    assert xlsxwriter.workbook.ZipFile is exports._QuickZipFile
+    assert xlsxwriter.workbook.ZipFile is xlsx_sheet._QuickZipFile
     with zipfile.ZipFile(handle) as book:
         info = book.getinfo("xl/worksheets/sheet1.xml")
         sheet = book.read(info)
@@ -290,7 +290,7 @@ def test_xlsx_is_deflated_at_the_quick_level():
         compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
         return len(compressor.compress(sheet) + compressor.flush())
 
-    quick, default = deflated(exports.XLSX_COMPRESSLEVEL), deflated(zlib.Z_DEFAULT_COMPRESSION)
+    quick, default = deflated(xlsx_sheet.XLSX_COMPRESSLEVEL), deflated(zlib.Z_DEFAULT_COMPRESSION)
     assert default < quick * 0.95, "the sample tells the two levels apart"
     assert abs(info.compress_size - quick) < abs(info.compress_size - default)
 
@@ -305,3 +305,95 @@ def test_the_xlsx_writer_calls_what_the_public_methods_call():
 
     assert "self._write_string(row, col, string, cell_format)" in inspect.getsource(Worksheet.write_string)
     assert "self._write_number(row, col, number, cell_format)" in inspect.getsource(Worksheet.write_number)
+
+
+def _book(data: bytes) -> list[list]:
+    """Each row's cells as read back: texts as text, numbers as numbers; a formula would
+    fail the test."""
+    rows = []
+    for row in _sheet_cells(data):
+        rows.append([text for _type, formula, text in row])
+        assert all(formula is None for _type, formula, _text in row)
+    root = ElementTree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml"))
+    for cells, row in zip(rows, root.iter(_MAIN + "row"), strict=True):
+        for i, cell in enumerate(row.iter(_MAIN + "c")):
+            if cell.get("t") is None:
+                cells[i] = float(cell.find(_MAIN + "v").text)
+    return rows
+
+
+def _large_rows(count: int):
+    for n in range(count):
+        yield [f'=HYPERLINK("x{n}")', n, "<r>rico</r>" if n % 7 == 0 else f"texto {n}", None, 2.5, True]
+
+
+def test_a_large_xlsx_is_written_by_a_child_process_the_same_way(monkeypatch, tmp_path):
+    """Past XLSX_ROWS_IN_PROCESS rows, a child process writes the workbook to the same file
+    (core/xlsx_sheet.py): the same cells as written here, made safe here, the file's end
+    where the workbook ends."""
+    from core import exports, xlsx_sheet
+
+    started = []
+    original = xlsx_sheet.start
+    monkeypatch.setattr(xlsx_sheet, "start", lambda *args: started.append(original(*args)) or started[-1])
+    monkeypatch.setattr(exports, "XLSX_BATCH", 7)
+    header = ["=Texto", "N", "Rico", "Nada", "Real", "Sí"]
+    books = {}
+    for limit in (100, 10):
+        monkeypatch.setattr(exports, "XLSX_ROWS_IN_PROCESS", limit)
+        with open(tmp_path / f"{limit}.xlsx", "w+b") as handle:
+            handle.write(b"")
+            write_xlsx(handle, header, _large_rows(40), "Aportes", trusted=[3])
+            assert handle.tell() == (tmp_path / f"{limit}.xlsx").stat().st_size
+        books[limit] = _book((tmp_path / f"{limit}.xlsx").read_bytes())
+    assert started[0] is not None and started[0].process.returncode == 0, "one child, for the larger table"
+    assert len(started) == 1
+    assert books[10] == books[100]
+    rows = books[10]
+    assert rows[0] == ["'=Texto", "N", "Rico", "Nada", "Real", "Sí"]
+    assert rows[1] == ['\'=HYPERLINK("x0")', 0, "<r>rico</r>", "", 2.5, "True"]
+    assert rows[40][:3] == ['\'=HYPERLINK("x39")', 39, "texto 39"]
+    assert len(rows) == 41
+
+
+def test_an_xlsx_goes_on_in_process_where_no_child_can_start(monkeypatch, tmp_path):
+    """No interpreter to start (Python embedded elsewhere): the workbook is written here."""
+    from core import exports
+
+    monkeypatch.setattr(exports, "XLSX_ROWS_IN_PROCESS", 5)
+    monkeypatch.setattr("sys.executable", "")
+    with open(tmp_path / "a.xlsx", "w+b") as handle:
+        write_xlsx(handle, ["T", "N"], ([f"t{n}", n] for n in range(12)))
+    assert _book((tmp_path / "a.xlsx").read_bytes())[12] == ["t11", 11.0]
+
+
+def test_a_failing_child_is_reported_and_stopped(monkeypatch, tmp_path):
+    """A child that dies while rows are sent: a RuntimeError with what it said, no
+    process left behind; rows that fail to be made stop the child too."""
+    from core import exports, xlsx_sheet
+
+    monkeypatch.setattr(exports, "XLSX_ROWS_IN_PROCESS", 5)
+    monkeypatch.setattr(exports, "XLSX_BATCH", 2)
+    started = []
+    original = xlsx_sheet.start
+    monkeypatch.setattr(xlsx_sheet, "start", lambda *args: started.append(original(*args)) or started[-1])
+
+    def rows_then_child_killed():
+        for n in range(200_000):
+            if n == 10:
+                started[0].process.kill()
+                started[0].process.wait()
+            yield [f"t{n}", n]
+
+    with open(tmp_path / "a.xlsx", "w+b") as handle, pytest.raises(RuntimeError, match="spreadsheet"):
+        write_xlsx(handle, ["T", "N"], rows_then_child_killed())
+    assert started[0].process.returncode is not None
+
+    def rows_then_error():
+        for n in range(20):
+            yield [f"t{n}", n]
+        raise ValueError("the database went away")
+
+    with open(tmp_path / "b.xlsx", "w+b") as handle, pytest.raises(ValueError, match="went away"):
+        write_xlsx(handle, ["T", "N"], rows_then_error())
+    assert started[1].process.returncode is not None
