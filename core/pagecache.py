@@ -28,6 +28,7 @@ from functools import wraps
 from flask import current_app, g, request, session
 from flask_babel import get_locale, get_timezone
 from flask_caching import Cache
+from flask_caching.backends import SimpleCache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect
@@ -66,6 +67,7 @@ UNSEEN_USER = frozenset(
     }
 )
 PLACEHOLDER = "\x00cocrea-csrf\x00"
+_PLACEHOLDER = PLACEHOLDER.encode()
 
 
 class SiteState(TokenRow, db.Model):
@@ -95,8 +97,28 @@ def changed(session=None) -> None:
 
 
 #: Where pages are kept: the shared cache with Redis; otherwise a small one of this
-#: worker's own (a page is some 60 KB: ``PAGE_CACHE_THRESHOLD`` pages, 200 by default).
+#: worker's own (:class:`LocalPages`; a page is some 60 KB: ``PAGE_CACHE_THRESHOLD`` pages,
+#: 200 by default). Pages are kept as UTF-8 bytes, as they are sent.
 pages = Cache()
+
+
+class _AsTheyAre:
+    """A cachelib serializer that keeps values as they are."""
+
+    def dumps(self, value):
+        return value
+
+    def loads(self, value):
+        return value
+
+
+class LocalPages(SimpleCache):
+    """Flask-Caching's in-memory cache of this worker, keeping each page as the object it
+    is instead of a pickle of it: a page is read far more often than it is drawn, and
+    unpickling one took as long as a tenth of a cached answer. What is kept is never
+    changed once kept (bytes, and :class:`Drawn`, whose ``extra`` is only read)."""
+
+    serializer = _AsTheyAre()
 
 
 def init_app(app) -> None:
@@ -107,7 +129,7 @@ def init_app(app) -> None:
         config = {key: value for key, value in app.config.items() if key.startswith("CACHE_")}
         config["CACHE_KEY_PREFIX"] = "page:"
     else:
-        config = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": app.config["PAGE_CACHE_THRESHOLD"]}
+        config = {"CACHE_TYPE": "core.pagecache.LocalPages", "CACHE_THRESHOLD": app.config["PAGE_CACHE_THRESHOLD"]}
     pages.init_app(app, config=config)
 
 
@@ -158,16 +180,21 @@ def for_visitors(view):
         key = _key(token)
         body = pages.get(key)
         if body is not None:
-            return current_app.response_class(body.replace(PLACEHOLDER, generate_csrf()), mimetype="text/html")
+            return current_app.response_class(_with_csrf(body), mimetype="text/html")
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough:
             # The visitor's CSRF token (the same for the whole request, in the layout's
             # forms and any other) is kept as a placeholder.
-            body = response.get_data(as_text=True).replace(generate_csrf(), PLACEHOLDER)
+            body = response.get_data().replace(generate_csrf().encode(), _PLACEHOLDER)
             pages.set(key, body, timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
         return response
 
     return cached
+
+
+def _with_csrf(body: bytes) -> bytes:
+    """A kept page with this visitor's CSRF token in place of the placeholder."""
+    return body.replace(_PLACEHOLDER, generate_csrf().encode())
 
 
 _HOLE = re.compile("\x00hole(\\d+)\x00")
@@ -193,20 +220,20 @@ class Holes:
 @dataclass(frozen=True)
 class Drawn:
     """A page drawn for a kind of viewer: the HTML between the choices (``pieces``, one
-    more than the choices), and per choice its key and variants."""
+    more than the choices), and per choice its key and variants, all as UTF-8 bytes."""
 
-    pieces: tuple[str, ...]
+    pieces: tuple[bytes, ...]
     keys: tuple
-    variants: tuple[tuple[str, ...], ...]
+    variants: tuple[tuple[bytes, ...], ...]
     extra: dict = field(default_factory=dict)
 
-    def fill(self, chosen: Sequence[int]) -> str:
+    def fill(self, chosen: Sequence[int]) -> bytes:
         """The page with variant ``chosen[i]`` of choice ``i``."""
         parts = [self.pieces[0]]
         for variants, index, piece in zip(self.variants, chosen, self.pieces[1:], strict=True):
             parts.append(variants[index])
             parts.append(piece)
-        return "".join(parts)
+        return b"".join(parts)
 
 
 def viewer_kind() -> tuple:
@@ -221,12 +248,12 @@ def for_kind(
     kind: tuple,
     draw: Callable[[Holes], str],
     choose: Callable[[Sequence, dict], Sequence[int]],
-) -> tuple[str, dict]:
+) -> tuple[bytes, dict]:
     """The page ``draw(holes)`` makes for a signed-in person, drawn once for everyone of
     ``kind`` (with :func:`viewer_kind`, the address, locale and zone) until anything
     may have changed, as for visitors; ``choose(keys, extra)`` then picks, for this
     person, the variant of each :class:`Holes` choice (an index per key). Returns the
-    person's HTML and the drawing's ``extra``. A request that may not use the cache
+    person's HTML (UTF-8 bytes) and the drawing's ``extra``. A request that may not use the cache
     (flashes waiting, writes pending, the cache off) draws afresh the same way."""
     key = None
     if _cacheable(signed_in=True):
@@ -242,12 +269,14 @@ def for_kind(
         if [int(n) for n in split[1::2]] != list(range(len(holes.keys))):
             raise RuntimeError("each Holes choice must be on the page once, in order")
         drawn = Drawn(
-            tuple(split[0::2]),
+            tuple(piece.encode() for piece in split[0::2]),
             tuple(holes.keys),
-            tuple(tuple(variant.replace(csrf, PLACEHOLDER) for variant in variants) for variants in holes.variants),
+            tuple(
+                tuple(variant.replace(csrf, PLACEHOLDER).encode() for variant in variants)
+                for variants in holes.variants
+            ),
             holes.extra,
         )
         if key:
             pages.set(key, drawn, timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
-    html = drawn.fill(choose(drawn.keys, drawn.extra))
-    return html.replace(PLACEHOLDER, generate_csrf()), drawn.extra
+    return _with_csrf(drawn.fill(choose(drawn.keys, drawn.extra))), drawn.extra

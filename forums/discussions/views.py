@@ -328,7 +328,9 @@ def thread(thread_id):
         return [2 if author == me else 1 if c in flagged else 0 for author, c in keys]
 
     if current_user.is_authenticated and not manager:
-        kind = (thread.title_hidden, member is not None, can_post, str(refusal or ""))
+        # The refusal shown follows from these and the viewer's kind (blocked or not), so
+        # it is not put into words (translated) on every request.
+        kind = (thread.title_hidden, member is not None, can_post, forum.is_open)
         html, extra = pagecache.for_kind(kind, lambda holes: draw(holes, holes.extra), choose)
     else:
         extra = {}
