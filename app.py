@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.configure_engine_events()
     ext.db.init_app(app)
+    with app.app_context():
+        for engine in ext.db.engines.values():
+            database.ping_when_idle(engine)
     migrations.init_app(app)
     cache.init_app(app)
     ext.csrf.init_app(app)

@@ -54,7 +54,8 @@ def load_config(app, test_config: dict | None) -> None:
     app.config.from_mapping(
         ENV_NAME=environment,
         SQLALCHEMY_DATABASE_URI=_env("DATABASE_URL", f"sqlite:///{instance / 'cocrea.sqlite3'}"),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # Pooled connections are checked only after sitting idle (core.database.ping_when_idle).
+        SQLALCHEMY_ENGINE_OPTIONS={},
         BABEL_DEFAULT_LOCALE=_env("DEFAULT_LOCALE", "es"),
         BABEL_DEFAULT_TIMEZONE=_env("TIMEZONE", "America/Santiago"),
         BABEL_TRANSLATION_DIRECTORIES=str(Path(app.root_path) / "translations"),

@@ -1,7 +1,10 @@
 """Engine settings that SQLAlchemy does not set by itself."""
 
+import time
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 _configured = False
 
@@ -23,6 +26,34 @@ def configure_engine_events() -> None:
     if not _configured:
         event.listen(Engine, "connect", _sqlite_pragmas)
         _configured = True
+
+
+#: Seconds a pooled connection may have sat unused and still be handed out unchecked.
+PING_AFTER_IDLE = 5.0
+
+
+def ping_when_idle(engine) -> None:
+    """Check a pooled connection of ``engine`` before it is handed out only when it sat
+    unused for more than :data:`PING_AFTER_IDLE` seconds (SQLAlchemy's ``pool_pre_ping``
+    checks at every checkout: on PostgreSQL a round trip more on every request, a sixth
+    of a cached page's time). A connection that fails the check is replaced by a new one
+    (SQLAlchemy's :class:`DisconnectionError`); one that broke while in use fails that
+    request, as it would with ``pool_pre_ping``. Raises nothing."""
+
+    def fresh(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure: take another connection
+            raise DisconnectionError(f"a pooled connection failed its check: {error}") from error
+
+    event.listen(engine, "connect", fresh)
+    event.listen(engine, "checkin", fresh)
+    event.listen(engine, "checkout", checkout)
 
 
 def upsert(bind, table):

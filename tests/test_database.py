@@ -37,6 +37,42 @@ def test_sqlite_pragmas(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
 
+def test_a_pooled_connection_is_checked_only_after_sitting_idle_and_a_dead_one_replaced(app, monkeypatch):
+    """core.database.ping_when_idle: no round trip for a connection just used; one that
+    sat idle is checked, and if it died meanwhile (its server process ended on
+    PostgreSQL, closed on SQLite) another takes its place, with no error."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from core import database
+
+    with app.app_context():
+        engine = db.engine
+        pings = []
+        ping = engine.dialect.do_ping
+        monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(connection) or ping(connection))
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            first = connection.connection.dbapi_connection
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection is first
+            connection.exec_driver_sql("SELECT 1")
+        assert pings == [], "just used: handed out unchecked"
+
+        if engine.dialect.name == "postgresql":
+            killer = create_engine(engine.url, poolclass=NullPool)
+            with killer.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first.info.backend_pid})
+            killer.dispose()
+        else:
+            first.close()
+        monkeypatch.setattr(database, "PING_AFTER_IDLE", -1.0)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+            assert connection.connection.dbapi_connection is not first
+        assert pings[0] is first, "checked after sitting idle, found dead, replaced"
+
+
 def test_foreign_keys_are_enforced(app):
     from sqlalchemy.exc import IntegrityError
 
