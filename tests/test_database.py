@@ -47,7 +47,10 @@ def test_a_pooled_connection_is_checked_only_after_sitting_idle_and_a_dead_one_r
     from core import database
 
     with app.app_context():
-        engine = db.engine
+        assert not db.engine.pool._pre_ping and db.engine.pool.dispatch.checkout, "the app's engine is set up so"
+        # An engine of its own, so its pool holds only the connections made here.
+        engine = create_engine(db.engine.url)
+        database.ping_when_idle(engine)
         pings = []
         ping = engine.dialect.do_ping
         monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(connection) or ping(connection))
@@ -71,6 +74,7 @@ def test_a_pooled_connection_is_checked_only_after_sitting_idle_and_a_dead_one_r
             assert connection.exec_driver_sql("SELECT 1").scalar() == 1
             assert connection.connection.dbapi_connection is not first
         assert pings[0] is first, "checked after sitting idle, found dead, replaced"
+        engine.dispose()
 
 
 def test_foreign_keys_are_enforced(app):
