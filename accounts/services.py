@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import user_loaded_from_cookie
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import (
@@ -193,7 +193,15 @@ def _signed_in_statement():
     return (
         select(User, unread_expression(User.id), pagecache.token_column())
         .where(User.auth_token == bindparam("token"), User.deleted_at.is_(None))
-        .options(joinedload(User.role_assignments))
+        # What every request reads of the account: its roles and their scopes' ids, not
+        # the municipality and organisation rows they name (a page that prints one
+        # loads it).
+        .options(
+            lazyload(User.municipality),
+            joinedload(User.role_assignments).options(
+                lazyload(RoleAssignment.municipality), lazyload(RoleAssignment.organisation)
+            ),
+        )
     )
 
 

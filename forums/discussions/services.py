@@ -192,7 +192,14 @@ def _thread_statement(manager: bool, signed_in: bool):
         .where(Thread.id == bindparam("thread_id"))
         .options(
             lazyload(Thread.author),
-            joinedload(Thread.forum).options(FORUM_LOAD),
+            # Only what the thread's pages and their rules read of the forum: they name
+            # neither its process nor its municipality, nor show its description.
+            joinedload(Thread.forum).options(
+                lazyload(Forum.process),
+                lazyload(Forum.municipality),
+                defer(Forum.description_source),
+                defer(Forum.description_html),
+            ),
             *_reader_state(reader, manager, reports=not manager),
         )
     )
