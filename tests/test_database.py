@@ -77,6 +77,53 @@ def test_a_pooled_connection_is_checked_only_after_sitting_idle_and_a_dead_one_r
         engine.dispose()
 
 
+def test_on_postgresql_reads_run_on_their_own_and_writes_in_one_transaction(app):
+    """core.database.reads_outside_transactions: no BEGIN for reads; the first write, a
+    SELECT … FOR UPDATE or a server-side cursor opens the transaction, which holds every
+    later statement until the commit or rollback; AUTOCOMMIT asked for stays so. On
+    SQLite nothing is changed."""
+    from sqlalchemy import create_engine, func, select
+
+    from accounts.models import Municipality
+    from core import database
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            other = create_engine(db.engine.url)
+            database.reads_outside_transactions(other)
+            assert not other.pool.dispatch.checkout and not other.dispatch.before_cursor_execute
+            other.dispose()
+            return
+        from psycopg.pq import TransactionStatus
+
+        session = db.session
+        session.execute(select(Municipality.id)).all()
+        raw = session.connection().connection.dbapi_connection
+        assert raw.pgconn.transaction_status == TransactionStatus.IDLE, "a read opens no transaction"
+
+        session.add(Municipality(name="Escrita", region="RM"))
+        session.flush()
+        assert raw.pgconn.transaction_status == TransactionStatus.INTRANS
+        session.execute(select(Municipality.id)).all()
+        session.add(Municipality(name="Segunda", region="RM"))
+        session.flush()
+        session.rollback()
+        named = select(func.count()).where(Municipality.name.in_(["Escrita", "Segunda"]))
+        assert session.scalar(named) == 0, "both writes were in the transaction rolled back"
+
+        session.execute(select(Municipality.id).with_for_update()).all()
+        raw = session.connection().connection.dbapi_connection
+        assert raw.pgconn.transaction_status == TransactionStatus.INTRANS, "a lock lasts to the end"
+        session.rollback()
+
+        streamed = session.execute(select(Municipality.id).execution_options(yield_per=2)).scalars().all()
+        assert streamed == session.scalars(select(Municipality.id)).all()
+        session.rollback()
+
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM site_state"))  # refused inside a transaction
+
+
 def test_foreign_keys_are_enforced(app):
     from sqlalchemy.exc import IntegrityError
 
