@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.extensions import db
 from core.roles import Role
 from tests.conftest import PASSWORD
 
@@ -46,7 +47,8 @@ for signed_in in (False, True):
     for path in paths:
         statuses[f"{path} {signed_in}"] = client.get(path).status_code
 heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[5])))
-print(json.dumps({"statuses": statuses, "heavy": heavy}))
+dialects = sorted({".".join(name.split(".")[:3]) for name in sys.modules if name.startswith("sqlalchemy.dialects.") and "._" not in name})
+print(json.dumps({"statuses": statuses, "heavy": heavy, "dialects": dialects}))
 """
 
 
@@ -89,3 +91,6 @@ def test_serving_pages_loads_no_heavy_library(app, factory, places):
     assert found["statuses"].pop("login") == 302
     assert set(found["statuses"].values()) == {200}, found["statuses"]
     assert found["heavy"] == []
+    with app.app_context():
+        engine = db.engine.dialect.name
+    assert found["dialects"] == [f"sqlalchemy.dialects.{engine}"], "only the engine's own SQL dialect"
