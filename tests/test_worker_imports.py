@@ -47,7 +47,8 @@ for signed_in in (False, True):
     for path in paths:
         statuses[f"{path} {signed_in}"] = client.get(path).status_code
 heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[5])))
-dialects = sorted({".".join(name.split(".")[:3]) for name in sys.modules if name.startswith("sqlalchemy.dialects.") and "._" not in name})
+loaded = [name for name in sys.modules if name.startswith("sqlalchemy.dialects.") and "._" not in name]
+dialects = sorted({".".join(name.split(".")[:3]) for name in loaded})
 print(json.dumps({"statuses": statuses, "heavy": heavy, "dialects": dialects}))
 """
 
