@@ -450,6 +450,33 @@ def test_cells_people_typed_are_defused_even_where_the_platform_writes_most(app,
     assert ">=Comuna()" not in sheet and ">@Título" not in sheet
 
 
+def test_a_large_xlsx_download_is_written_by_a_child_process_the_same(app, client, factory, personas, monkeypatch):
+    """Past XLSX_ROWS_IN_PROCESS rows the route's workbook is written by a child process
+    (core/xlsx_sheet.py), into the download's temporary file: the same sheet as written
+    in-process."""
+    from core import exports as core_exports
+    from core import xlsx_sheet
+
+    process = factory.process(title="Proceso")
+    forum = factory.forum("citizen", factory.municipality("=Comuna()"), process)
+    factory.thread(forum, personas["citizen"].id, posts=6, title="@Título", text="-Texto {n}")
+    login(client, personas["facilitator"])
+    url = f"/consultations/processes/{process}/export/contributions.xlsx"
+    started = []
+    original = xlsx_sheet.start
+    monkeypatch.setattr(xlsx_sheet, "start", lambda *args: started.append(original(*args)) or started[-1])
+    sheets = []
+    for limit in (1000, 2):
+        monkeypatch.setattr(core_exports, "XLSX_ROWS_IN_PROCESS", limit)
+        answer = client.get(url, headers=EN)
+        assert answer.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(answer.data)) as book:
+            sheets.append(book.read("xl/worksheets/sheet1.xml"))
+    assert len(started) == 1 and started[0] is not None and started[0].process.returncode == 0
+    assert sheets[0] == sheets[1]
+    assert b"-Texto 6" in sheets[1] and b"<f>" not in sheets[1]
+
+
 # The pieces each row of a large export goes through -------------------------------------
 
 
