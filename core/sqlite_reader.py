@@ -15,14 +15,14 @@ when the caller's connection has writes of its own not committed yet; also for a
 database not in a file, and for a statement whose values cannot be written into its SQL.
 """
 
-import fcntl
 import os
 import pickle
 import sqlite3
 import subprocess
 import sys
 
-#: Bytes read from or written to the pipe at a time.
+#: Bytes the child writes to the pipe at a time (``core.helper_process.PIPE_BUFFER``:
+#: this script cannot import it).
 PIPE_BUFFER = 1 << 20
 #: What the child says first, once it runs.
 READY = "core.sqlite_reader ready"
@@ -40,29 +40,26 @@ class Reader:
         """The next batch of rows (its size is the one given to :func:`read`; ``size`` is
         there to read like a cursor's ``fetchmany``): a list of tuples, empty at the end.
         Raises :class:`RuntimeError` if the child failed (with what it said)."""
+        from core import helper_process
+
         if self.done:
             return []
         try:
             batch = pickle.load(self.process.stdout)
         except EOFError:
-            batch = None
+            batch = None  # It ended without a word of ours: what it printed, if anything.
         if isinstance(batch, list):
             self.done = not batch
             return batch
-        if batch is None:  # It ended without a word of ours: what it printed, if anything.
-            batch = self.process.stderr.read().decode(errors="replace").strip()
-        self.close()
-        raise RuntimeError(f"The process reading the database failed: {batch or self.process.returncode}")
+        self.done = True
+        raise helper_process.failed(self.process, batch, "reading the database")
 
     def close(self) -> None:
         """Stop the child if it is still reading, and wait for it. Raises nothing."""
+        from core import helper_process
+
         self.done = True
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if pipe is not None:
-                pipe.close()
+        helper_process.stop(self.process)
 
 
 def read(connection, statement, batch: int) -> Reader | None:
@@ -83,40 +80,14 @@ def read(connection, statement, batch: int) -> Reader | None:
         sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     except Exception:  # noqa: BLE001 - a value SQLAlchemy cannot write as a literal
         return None
-    if not sys.executable:  # Python embedded in another program: no interpreter to start.
+    from core import helper_process
+
+    message = (os.path.abspath(path), sql, batch)
+    process = helper_process.start(os.path.abspath(__file__), message=message, ready=READY, enlarge="stdout")
+    if process is None:
         return None
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-I", os.path.abspath(__file__)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=PIPE_BUFFER,
-        )
-    except OSError:
-        return None
-    # A pipe holds 64 KiB by default: the child would wait for the app to take each batch
-    # before reading the next, and the two would take turns instead of working at once.
-    # Linux lets a pipe hold up to pipe-max-size (1 MiB by default): some batches ahead.
-    try:
-        fcntl.fcntl(process.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BUFFER)
-    except (AttributeError, OSError):
-        pass
-    reader = Reader(process)
-    try:
-        pickle.dump((os.path.abspath(path), sql, batch), process.stdin)
-        process.stdin.close()
-        # The child says so first: ``sys.executable`` may be something else than Python
-        # (a server that embeds it), which would not.
-        if pickle.load(process.stdout) == READY:
-            return reader
-    except (OSError, EOFError, pickle.UnpicklingError):
-        pass
-    except BaseException:
-        reader.close()
-        raise
-    reader.close()
-    return None
+    process.stdin.close()  # All it is told.
+    return Reader(process)
 
 
 def _child() -> None:

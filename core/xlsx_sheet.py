@@ -12,7 +12,6 @@ the file descriptor it is handed. :class:`Sheet` is the writer both ways, so a w
 is the same whichever process wrote it.
 """
 
-import fcntl
 import os
 import pickle
 import re
@@ -24,10 +23,10 @@ import zipfile
 #: larger than XlsxWriter's default (6) in a third of the time (18 s of a million-row
 #: export at 6).
 XLSX_COMPRESSLEVEL = 1
-#: Bytes the pipe to the child holds (Linux allows up to pipe-max-size, 1 MiB by default).
-PIPE_BUFFER = 1 << 20
 #: What the child says first, once it runs, and last, once the workbook is written.
 READY, DONE = "core.xlsx_sheet ready", "core.xlsx_sheet done"
+#: What the child does, in the app's error when it fails.
+WRITING = "writing the spreadsheet"
 
 
 class _QuickZipFile(zipfile.ZipFile):
@@ -124,14 +123,18 @@ class Child:
 
     def write(self, rows: list) -> None:
         """Send a batch of rows (a list). Raises :class:`RuntimeError` if the child failed."""
+        from core import helper_process
+
         try:
             pickle.dump(rows, self.process.stdin, pickle.HIGHEST_PROTOCOL)
-        except (BrokenPipeError, OSError):
-            self._failed()
+        except OSError:
+            raise helper_process.failed(self.process, None, WRITING) from None
 
     def close(self) -> None:
         """Finish the workbook and wait for the child to write it. Raises
         :class:`RuntimeError` if it failed (with what it said)."""
+        from core import helper_process
+
         try:
             pickle.dump([], self.process.stdin)
             self.process.stdin.close()
@@ -139,33 +142,15 @@ class Child:
         except (OSError, EOFError, pickle.UnpicklingError):
             said = None
         if said != DONE:
-            self._failed(said)
-        self.process.wait()
-        self._close_pipes()
+            raise helper_process.failed(self.process, said, WRITING)
+        self.process.wait()  # It ends once it has said so.
+        helper_process.stop(self.process)
 
     def stop(self) -> None:
         """End the child if it still runs, and wait for it. Raises nothing."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self._close_pipes()
+        from core import helper_process
 
-    def _failed(self, said=None):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        if not isinstance(said, str):
-            said = self.process.stderr.read().decode(errors="replace").strip()
-        self._close_pipes()
-        raise RuntimeError(f"The process writing the spreadsheet failed: {said or self.process.returncode}")
-
-    def _close_pipes(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if pipe is not None and not pipe.closed:
-                try:
-                    pipe.close()
-                except OSError:
-                    pass
+        helper_process.stop(self.process)
 
 
 def start(handle, header: list[str], title: str = "") -> Child | None:
@@ -173,45 +158,22 @@ def start(handle, header: list[str], title: str = "") -> Child | None:
     ``handle`` (a real file, which it writes through its descriptor, from the current
     position); ``None`` when none can be started that says it is this one (no file
     descriptor, no interpreter, no process). Raises nothing."""
+    from core import helper_process
+
     try:
         descriptor = handle.fileno()
         handle.flush()
     except (AttributeError, OSError, ValueError):
         return None
-    if not sys.executable:  # Python embedded in another program: no interpreter to start.
-        return None
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-I", os.path.abspath(__file__), str(descriptor)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=PIPE_BUFFER,
-            pass_fds=(descriptor,),
-        )
-    except OSError:
-        return None
-    # At the default 64 KiB the app would wait for the child to take each batch: with a
-    # larger pipe it makes some batches ahead.
-    try:
-        fcntl.fcntl(process.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BUFFER)
-    except (AttributeError, OSError):
-        pass
-    child = Child(process)
-    try:
-        pickle.dump((header, title), process.stdin)
-        process.stdin.flush()
-        # The child says so first: ``sys.executable`` may be something else than Python
-        # (a server that embeds it), which would not.
-        if pickle.load(process.stdout) == READY:
-            return child
-    except (OSError, EOFError, pickle.UnpicklingError):
-        pass
-    except BaseException:
-        child.stop()
-        raise
-    child.stop()
-    return None
+    process = helper_process.start(
+        os.path.abspath(__file__),
+        str(descriptor),
+        message=(header, title),
+        ready=READY,
+        enlarge="stdin",
+        pass_fds=(descriptor,),
+    )
+    return Child(process) if process is not None else None
 
 
 def _child(descriptor: int) -> None:
