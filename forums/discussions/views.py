@@ -287,9 +287,6 @@ def thread(thread_id):
     thread, forum, member = thread_or_404(thread_id)
     manager = is_manager(current_user)
     can_post = services.can_post(current_user, forum, member)
-    refusal = (
-        services.post_error(current_user, forum, member) if current_user.is_authenticated and not can_post else None
-    )
 
     def draw(holes: pagecache.Holes | None, extra: dict) -> str:
         # Posts are numbered 1, 2, ... and never removed (a deleted one leaves a
@@ -317,7 +314,11 @@ def thread(thread_id):
             hidden_titles={thread.id} if thread.title_hidden else set(),
             form=PostForm(formdata=None) if can_post else None,
             confirm=ConfirmForm(),
-            refusal=refusal,
+            refusal=(
+                services.post_error(current_user, forum, member)
+                if current_user.is_authenticated and not can_post
+                else None
+            ),
         )
 
     def choose(keys, extra) -> list[int]:
@@ -328,8 +329,8 @@ def thread(thread_id):
         return [2 if author == me else 1 if c in flagged else 0 for author, c in keys]
 
     if current_user.is_authenticated and not manager:
-        # The refusal shown follows from these and the viewer's kind (blocked or not), so
-        # it is not put into words (translated) on every request.
+        # The refusal shown follows from these and the viewer's kind (blocked or not): it
+        # is worked out only when the page is drawn.
         kind = (thread.title_hidden, member is not None, can_post, forum.is_open)
         html, extra = pagecache.for_kind(kind, lambda holes: draw(holes, holes.extra), choose)
     else:
