@@ -21,6 +21,7 @@ in all its variants; the person's own variant is chosen when the page is served.
 
 import hashlib
 import re
+from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
@@ -28,11 +29,11 @@ from functools import wraps
 from flask import current_app, g, request, session
 from flask_babel import get_locale, get_timezone
 from flask_caching import Cache
-from flask_caching.backends import SimpleCache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect
 
+from core.cache import LocalCache, size_of
 from core.extensions import db
 from core.notifications import unread_count
 from core.text import cached_html
@@ -97,39 +98,53 @@ def changed(session=None) -> None:
 
 
 #: Where pages are kept: the shared cache with Redis; otherwise a small one of this
-#: worker's own (:class:`LocalPages`; a page is some 60 KB: ``PAGE_CACHE_THRESHOLD`` pages,
-#: 200 by default). Pages are kept as UTF-8 bytes, as they are sent.
+#: worker's own (:class:`LocalPages`). Pages are kept as UTF-8 bytes, as they are sent.
 pages = Cache()
 
 
-class _AsTheyAre:
-    """A cachelib serializer that keeps values as they are."""
+class LocalPages(LocalCache):
+    """This worker's own pages when there is no Redis (:class:`core.cache.LocalCache`:
+    at most ``PAGE_CACHE_THRESHOLD`` pages, 200, and ``PAGE_CACHE_BYTES``, 8 MiB, the
+    page read least recently dropped first; kept as the objects they are, bytes and
+    :class:`Drawn`, never changed once kept). A page drawn under an older site token can
+    never be served again, so seeing a new token (:meth:`see_token`) drops every page at
+    once instead of leaving them to age out."""
 
-    def dumps(self, value):
-        return value
+    #: Tokens seen before the current one: a request still reading under one of them
+    #: (another thread of this worker, its transaction begun before a write) clears
+    #: nothing.
+    OLDER_TOKENS = 8
 
-    def loads(self, value):
-        return value
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._token: str | None = None
+        self._older: deque[str] = deque(maxlen=self.OLDER_TOKENS)
 
-
-class LocalPages(SimpleCache):
-    """Flask-Caching's in-memory cache of this worker, keeping each page as the object it
-    is instead of a pickle of it: a page is read far more often than it is drawn, and
-    unpickling one took as long as a tenth of a cached answer. What is kept is never
-    changed once kept (bytes, and :class:`Drawn`, whose ``extra`` is only read)."""
-
-    serializer = _AsTheyAre()
+    def see_token(self, token: str) -> None:
+        """Drop every page if ``token`` is newer than any seen (see the class)."""
+        if token == self._token or token in self._older:
+            return
+        with self._lock:
+            if self._token is not None:
+                self._older.append(self._token)
+            self._token = token
+            self.clear()
 
 
 def init_app(app) -> None:
     app.config.setdefault("PAGE_CACHE", True)
     app.config.setdefault("PAGE_CACHE_TIMEOUT", 60)
     app.config.setdefault("PAGE_CACHE_THRESHOLD", 200)
+    app.config.setdefault("PAGE_CACHE_BYTES", 8 << 20)
     if app.config.get("CACHE_TYPE") == "RedisCache":
         config = {key: value for key, value in app.config.items() if key.startswith("CACHE_")}
         config["CACHE_KEY_PREFIX"] = "page:"
     else:
-        config = {"CACHE_TYPE": "core.pagecache.LocalPages", "CACHE_THRESHOLD": app.config["PAGE_CACHE_THRESHOLD"]}
+        config = {
+            "CACHE_TYPE": "core.pagecache.LocalPages",
+            "CACHE_THRESHOLD": app.config["PAGE_CACHE_THRESHOLD"],
+            "CACHE_MAX_BYTES": app.config["PAGE_CACHE_BYTES"],
+        }
     pages.init_app(app, config=config)
 
 
@@ -161,6 +176,13 @@ def _token() -> str | None:
     return site.token(db.session)
 
 
+def _see(token: str) -> None:
+    """Tell this worker's own cache the site's token (:meth:`LocalPages.see_token`)."""
+    backend = pages.cache
+    if isinstance(backend, LocalPages):
+        backend.see_token(token)
+
+
 def _key(token: str, kind: tuple = ()) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(repr((request.full_path, str(get_locale()), str(get_timezone()), token, kind)).encode())
@@ -177,6 +199,7 @@ def for_visitors(view):
         token = _token()
         if token is None:
             return view(*args, **kwargs)
+        _see(token)
         key = _key(token)
         body = pages.get(key)
         if body is not None:
@@ -226,6 +249,11 @@ class Drawn:
     keys: tuple
     variants: tuple[tuple[bytes, ...], ...]
     extra: dict = field(default_factory=dict)
+    #: The memory its pieces and variants take, for the bound of :class:`LocalPages`.
+    nbytes: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nbytes", size_of(self.pieces) + size_of(self.variants))
 
     def fill(self, chosen: Sequence[int]) -> bytes:
         """The page with variant ``chosen[i]`` of choice ``i``."""
@@ -258,7 +286,9 @@ def for_kind(
     key = None
     if _cacheable(signed_in=True):
         token = _token()
-        key = _key(token, (*viewer_kind(), *kind)) if token is not None else None
+        if token is not None:
+            _see(token)
+            key = _key(token, (*viewer_kind(), *kind))
     drawn = pages.get(key) if key else None
     if drawn is None:
         holes = Holes()

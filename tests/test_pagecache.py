@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from core import pagecache
+from core.cache import size_of
 from core.extensions import db
 from core.models import Contribution
 from core.roles import Role
@@ -355,3 +356,43 @@ def test_a_write_a_signed_in_person_could_see_gives_them_a_fresh_page(app, threa
     assert without_csrf(after) != without_csrf(before)
     if shown:
         assert shown in after and shown not in before
+
+
+# This worker's own cache, without Redis (bounds: tests/test_local_cache.py) -----------------
+
+
+def test_a_drawing_counts_its_pieces_and_variants():
+    drawn = pagecache.Drawn((b"12345", b"678"), ("key",), ((b"ab", b"cdef"),))
+    assert drawn.nbytes == size_of((b"12345", b"678")) + size_of(((b"ab", b"cdef"),))
+    kept = pagecache.LocalPages(threshold=10, max_bytes=drawn.nbytes * 3 // 2)
+    kept.set("one", drawn)
+    kept.set("two", drawn)
+    assert kept.get("one") is None and kept.get("two") is drawn and kept.bytes == drawn.nbytes
+
+
+def test_a_new_site_token_drops_every_local_page_an_older_one_none():
+    kept = pagecache.LocalPages()
+    kept.see_token("one")
+    kept.set("a", b"a")
+    kept.see_token("two")
+    assert kept.get("a") is None and kept.bytes == 0
+    kept.set("b", b"b")
+    # A request still reading under the older token keeps what is there.
+    kept.see_token("one")
+    kept.see_token("two")
+    assert kept.get("b") == b"b"
+
+
+def test_a_write_empties_the_workers_own_cache(app, client, thread, personas):
+    with app.app_context():
+        backend = pagecache.pages.cache
+    assert isinstance(backend, pagecache.LocalPages)
+    client.get(_url(thread))
+    client.get(_url(thread), headers=EN)
+    assert len(backend) == 2
+    with app.app_context():
+        staff = db.session.get(User, personas["staff"].id)
+        discussions.reply(staff, db.session.get(Thread, thread), "Una respuesta más")
+        db.session.commit()
+    client.get(_url(thread))
+    assert len(backend) == 1
