@@ -11,8 +11,13 @@
    signed in as the list says, four at a time so that both workers draw every page.
 4. Prints the RSS of the master and of each worker, each worker's beside the target, with
    PSS and USS (:func:`bench.pages.memory_mb`).
+5. Serves the stack's floor (``bench/floor.py``: the libraries Cocrea is built on, none
+   of its own code, one page of 50 posts) the same way, warms it with as many requests,
+   and prints its workers' memory: what any application on this stack holds before its
+   own code, models, templates and caches.
 
     .venv/bin/python bench/memory.py [--rounds 30] [--preload] [--database PATH]
+    scripts/with-postgres.sh .venv/bin/python bench/memory.py --engine postgresql
 
 A benchmark, not a test: nothing here runs in ``make test``.
 """
@@ -20,6 +25,7 @@ A benchmark, not a test: nothing here runs in ``make test``.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -56,6 +62,7 @@ def after_factory(env: dict) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--database", type=Path, help="SQLite file (default: one in the temporary directory)")
     parser.add_argument("--contributions", type=int, default=20_000)
     parser.add_argument("--participants", type=int, default=2_000)
@@ -63,19 +70,31 @@ def main() -> None:
     parser.add_argument("--preload", action="store_true", help="gunicorn --preload")
     args = parser.parse_args()
 
-    database = args.database or Path(tempfile.gettempdir()) / (
-        f"cocrea-bench-memory-{args.contributions}-{args.participants}.sqlite3"
-    )
-    url = f"sqlite:///{database}"
-    env = pages.flask_env(url)
-    if not database.exists():
-        try:
-            pages.build(url, args.contributions, args.participants)
-        except BaseException:
-            database.unlink(missing_ok=True)
-            raise
+    if args.engine == "postgresql":
+        url = os.environ.get("COCREA_TEST_DATABASE_URL")
+        if not url:
+            raise SystemExit("Run under scripts/with-postgres.sh (COCREA_TEST_DATABASE_URL is not set).")
+        pages.build(url, args.contributions, args.participants)
     else:
-        subprocess.run([str(pages.BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        database = args.database or Path(tempfile.gettempdir()) / (
+            f"cocrea-bench-memory-{args.contributions}-{args.participants}.sqlite3"
+        )
+        url = f"sqlite:///{database}"
+        if not database.exists():
+            try:
+                pages.build(url, args.contributions, args.participants)
+            except BaseException:
+                database.unlink(missing_ok=True)
+                raise
+        else:
+            subprocess.run(
+                [str(pages.BIN / "flask"), "db", "upgrade"],
+                cwd=ROOT,
+                env=pages.flask_env(url),
+                check=True,
+                capture_output=True,
+            )
+    env = pages.flask_env(url)
 
     print(line("After create_app:", after_factory(env)))
 
@@ -83,24 +102,40 @@ def main() -> None:
     ids = pages.prepare(app)
     viewers = pages.cookies(app, ids)
     chosen = pages.pages(ids)
-    log = Path(tempfile.mkdtemp(prefix="cocrea-bench-memory-")) / "site.log"
-    site = pages.Server("bench.serve:app", env, log, ["--preload"] if args.preload else [])
+    logs = Path(tempfile.mkdtemp(prefix="cocrea-bench-memory-"))
+    options = ["--preload"] if args.preload else []
+    site = pages.Server("bench.serve:app", env, logs / "site.log", options)
     try:
         begun = time.monotonic()
-        with ThreadPoolExecutor(4) as pool:
-            statuses = list(
-                pool.map(lambda page: pages.fetch(site.url + page.path, viewers[page.who])[0], chosen * args.rounds)
-            )
+        statuses = warm(site, [(page.path, viewers[page.who]) for page in chosen], args.rounds)
         failed = sum(status != 200 for status in statuses)
         print(
             f"Warm-up: {len(chosen)} pages, {args.rounds} requests each, in {time.monotonic() - begun:.0f} s"
-            + (f"; **{failed} answers not 200** (see {log})" if failed else "")
+            + (f"; **{failed} answers not 200** (see {logs})" if failed else "")
         )
         print(line(f"Master {site.process.pid}:", pages.memory_mb(site.process.pid), target=False))
         for pid in site.worker_pids():
             print(line(f"Worker {pid}:", pages.memory_mb(pid)))
     finally:
         site.stop()
+
+    floor = pages.Server("bench.floor:app", env, logs / "floor.log", options)
+    try:
+        statuses = warm(floor, [("/", None)], args.rounds * len(chosen))
+        if any(status != 200 for status in statuses):
+            raise SystemExit(f"bench/floor.py did not answer 200; see {logs}")
+        print(f"The stack's floor (bench/floor.py), {len(statuses)} requests:")
+        for pid in floor.worker_pids():
+            print(line(f"Floor worker {pid}:", pages.memory_mb(pid), target=False))
+    finally:
+        floor.stop()
+
+
+def warm(server: pages.Server, paths: list[tuple[str, str | None]], rounds: int) -> list[int]:
+    """Fetch each ``(path, cookie)`` ``rounds`` times, four at a time so that both workers
+    answer each; the statuses."""
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(lambda item: pages.fetch(server.url + item[0], item[1])[0], paths * rounds))
 
 
 if __name__ == "__main__":
