@@ -843,6 +843,23 @@ def test_words_are_labelled_in_the_readers_language(app):
     assert '<del><span class="visually-hidden">deleted: </span>dos</del>' in english
 
 
+def test_a_sections_diff_is_kept_in_the_cache_by_its_texts(app, monkeypatch):
+    from lxml.html import diff as lxml_diff
+
+    drawn = []
+    real = lxml_diff.htmldiff
+    monkeypatch.setattr(lxml_diff, "htmldiff", lambda old, new: drawn.append(new) or real(old, new))
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        first = str(diffs.words("<p>uno dos</p>", "<p>uno tres cuatro</p>"))
+        again = str(diffs.words("<p>uno dos</p>", "<p>uno tres cuatro</p>"))
+        other = str(diffs.words("<p>uno dos</p>", "<p>uno cinco</p>"))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = str(diffs.words("<p>uno dos</p>", "<p>uno tres cuatro</p>"))
+    assert first == again and "cinco" in other and "inserted:" in english
+    # Drawn once per pair of texts and language, then read from the cache.
+    assert drawn == ["<p>uno tres cuatro</p>", "<p>uno cinco</p>", "<p>uno tres cuatro</p>"]
+
+
 def _elements(markup) -> list:
     return lxml_html.fragment_fromstring(str(markup), create_parent="div").iter()
 

@@ -8,18 +8,20 @@ The word-level diff is ``lxml.html.diff.htmldiff``: it works on the stored, sani
 HTML, keeps the markup (paragraphs, lists, links) intact and marks words with ``<ins>`` and
 ``<del>``, which read as underlined and struck through without colour. Each mark gets a
 visually hidden label ("inserted:", "deleted:") for screen readers, and the result is
-cleaned again (:func:`core.text.clean_diff`). Diffs of published texts never change, so
-they are memoised by content.
+cleaned again (:func:`core.text.clean_diff`). A section's diff depends only on the two
+texts and the labels, so it is kept in ``core.cache`` under a digest of them: shared by
+the workers with Redis, within the memory cache's bounds without.
 """
 
 import difflib
+import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from consultations.versions.models import Section
+from core.cache import cache
 from core.text import cached_html, clean_diff
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
@@ -66,16 +68,24 @@ class Comparison:
         return sum(1 for c in self.changes if c.moved)
 
 
-@lru_cache(maxsize=1024)
 def _words(old_html: str, new_html: str, inserted: str, deleted: str) -> str:
     # Diffing and cleaning a section took some 4 ms (most of it bleach): a diff page of
     # 100 sections is drawn from what the first request made, in each language.
-    # lxml (with lxml.html) is some 5 MB a process: imported by the first diff drawn, not
-    # by a worker that never draws one.
-    from lxml.html.diff import htmldiff
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (old_html, new_html, inserted, deleted):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    key = f"diff:{digest.hexdigest()}"
+    kept = cache.get(key)
+    if kept is None:
+        # lxml (with lxml.html) is some 5 MB a process: imported by the first diff drawn,
+        # not by a worker that never draws one.
+        from lxml.html.diff import htmldiff
 
-    raw = htmldiff(old_html or "<p></p>", new_html or "<p></p>")
-    return str(clean_diff(raw.replace("<ins>", inserted).replace("<del>", deleted)))
+        raw = htmldiff(old_html or "<p></p>", new_html or "<p></p>")
+        kept = str(clean_diff(raw.replace("<ins>", inserted).replace("<del>", deleted)))
+        cache.set(key, kept)
+    return kept
 
 
 def words(old_html: str, new_html: str) -> Markup:
@@ -83,7 +93,7 @@ def words(old_html: str, new_html: str) -> Markup:
     current language) and cleaned."""
     inserted = f'<ins><span class="visually-hidden">{_("inserted:")} </span>'
     deleted = f'<del><span class="visually-hidden">{_("deleted:")} </span>'
-    return cached_html(_words(old_html, new_html, inserted, deleted))
+    return cached_html(_words(old_html or "", new_html or "", inserted, deleted))
 
 
 def compare(old_sections: list[Section], new_sections: list[Section]) -> Comparison:
