@@ -86,6 +86,8 @@ def load_config(app, test_config: dict | None) -> None:
         MEMBERS_PER_PAGE=50,
         SEARCH_PER_PAGE=20,
         NOTIFICATIONS_PER_PAGE=30,
+        # How often an open workshop board asks for changes, in milliseconds.
+        BOARD_POLL_MS=3000,
         RATELIMIT_POST="6 per minute",
         RATELIMIT_LOGIN_ADDRESS="30 per minute",
         RATELIMIT_LOGIN_ACCOUNT="5 per minute",

@@ -72,6 +72,17 @@ def test_workshop_pages_show_details_and_boards(client, workshop, personas):
     assert "Agregar tarjeta" not in board
 
 
+def test_live_boards_ask_for_changes_as_often_as_configured(app, client, workshop):
+    url = f"/forums/boards/{workshop['board']}"
+    for page in (url, f"{url}/present"):
+        assert 'data-poll="3000"' in client.get(page).get_data(as_text=True)
+    app.config["BOARD_POLL_MS"] = 1500
+    try:
+        assert 'data-poll="1500"' in client.get(f"{url}/present").get_data(as_text=True)
+    finally:
+        app.config["BOARD_POLL_MS"] = 3000
+
+
 def test_participant_adds_a_card_that_is_a_contribution(app, client, workshop, personas):
     login(client, personas["citizen"])
     response = _add(client, workshop, "Publicar las actas **en formato abierto**")

@@ -73,6 +73,10 @@ def live_server(tmp_path_factory):
         # themselves are tested in tests/test_security.py.
         RATELIMIT_LOGIN_ACCOUNT="100 per minute",
         BABEL_TRANSLATION_DIRECTORIES=str(translations),
+        # Live boards ask for changes every half second instead of every three: the
+        # journeys wait for what another participant did (the interval is a setting;
+        # the asking is the same).
+        BOARD_POLL_MS=500,
     )
     result = application.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,18 @@ JavaScript; ``static/board.js`` only keeps an open page up to date by asking
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from flask import abort, flash, get_template_attribute, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -37,8 +48,6 @@ from forums.workshops.boards.models import Board, BoardColumn, Card, Cluster
 
 audit.register_actions({"export.names": _l("Export with names")})
 
-#: How often an open board asks for changes, in milliseconds.
-POLL_MS = 3000
 REFUSED = 303
 #: A refused card's text, kept in the session for the board page that follows:
 #: ``{"board": id, "column": id, "body": text}``.
@@ -301,7 +310,7 @@ def _board_context(board, failed=None, placed=False, state=None) -> dict:
         "title_form": TitleForm(formdata=None),
         "voters": view.voters,
         "confirm": ConfirmForm(),
-        "poll_ms": POLL_MS,
+        "poll_ms": current_app.config["BOARD_POLL_MS"],
     }
 
 
@@ -334,7 +343,7 @@ def present(board_id):
         workshop=board.workshop,
         view=view,
         grouped=_grouped(cards),
-        poll_ms=POLL_MS,
+        poll_ms=current_app.config["BOARD_POLL_MS"],
     )
 
 
