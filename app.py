@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         for engine in ext.db.engines.values():
             database.ping_when_idle(engine)
             database.reads_outside_transactions(engine)
+            database.new_connections_after_fork(engine)
     migrations.init_app(app)
     cache.init_app(app)
     ext.csrf.init_app(app)

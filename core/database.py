@@ -1,7 +1,9 @@
 """Engine settings that SQLAlchemy does not set by itself."""
 
+import os
 import re
 import time
+import weakref
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -55,6 +57,23 @@ def ping_when_idle(engine) -> None:
     event.listen(engine, "connect", fresh)
     event.listen(engine, "checkin", fresh)
     event.listen(engine, "checkout", checkout)
+
+
+def new_connections_after_fork(engine) -> None:
+    """Make a process forked from this one (a gunicorn worker forked from a master that
+    loaded the application, ``gunicorn.conf.py``) open connections of its own instead of
+    using any ``engine`` pooled before the fork: two processes on one socket would mix
+    their statements. The parent's connections are left open for the parent (SQLAlchemy's
+    ``dispose(close=False)``). The engine is held weakly: an application dropped (in the
+    tests) is not kept alive by this. Raises nothing."""
+    held = weakref.ref(engine)
+
+    def in_child() -> None:
+        forked = held()
+        if forked is not None:
+            forked.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
 
 
 #: What a statement that holds locks until its transaction ends looks like.

@@ -1,5 +1,7 @@
 """The schema comes from the migrations and matches the models; engine settings."""
 
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -75,6 +77,44 @@ def test_a_pooled_connection_is_checked_only_after_sitting_idle_and_a_dead_one_r
             assert connection.connection.dbapi_connection is not first
         assert pings[0] is first, "checked after sitting idle, found dead, replaced"
         engine.dispose()
+
+
+def test_a_forked_process_opens_its_own_connections_and_leaves_the_parents_open(app):
+    """core.database.new_connections_after_fork: a process forked from one with pooled
+    connections (a gunicorn worker forked from the master, gunicorn.conf.py) opens its
+    own; the parent's pooled connection stays open and in its pool."""
+    from sqlalchemy import create_engine
+
+    from core import database
+
+    with app.app_context():
+        engine = create_engine(db.engine.url)
+    database.new_connections_after_fork(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        first = connection.connection.dbapi_connection
+    assert engine.pool.checkedin() == 1
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the forked process reports through the pipe
+        answer = b"error"
+        try:
+            with engine.connect() as connection:
+                own = connection.connection.dbapi_connection is not first
+                works = connection.exec_driver_sql("SELECT 1").scalar() == 1
+            answer = b"own" if own and works else b"shared"
+        finally:
+            os.write(write, answer)
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        answer = pipe.read()
+    os.waitpid(child, 0)
+    assert answer == b"own"
+    with engine.connect() as connection:
+        assert connection.connection.dbapi_connection is first
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    engine.dispose()
 
 
 def test_on_postgresql_reads_run_on_their_own_and_writes_in_one_transaction(app):
