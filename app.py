@@ -10,7 +10,7 @@ from core import cache, database, dates, i18n, migrations, pagecache
 from core import extensions as ext
 from core.config import load_config
 from core.errors import register_error_handlers
-from core.i18n import LANGUAGE_NAMES, select_locale
+from core.i18n import LANGUAGE_NAMES, select_locale, select_timezone
 from core.security import set_security_headers
 from core.transactions import commit_or_rollback
 from core.urls import IdConverter
@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cache.init_app(app)
     ext.csrf.init_app(app)
     pagecache.init_app(app)
-    ext.babel.init_app(app, locale_selector=select_locale)
+    ext.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     i18n.init_app(app, ext.babel)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)

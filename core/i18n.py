@@ -1,6 +1,10 @@
 """Locale selection: the user's setting, then ``?lang=`` or the cookie, then
 Accept-Language, then Spanish."""
 
+import functools
+
+import pytz
+from babel import Locale
 from flask import current_app, g, has_request_context, request
 from flask_babel import Domain
 from flask_login import current_user
@@ -10,18 +14,36 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 LANGUAGE_COOKIE = "lang"
 
 
-def select_locale() -> str:
+@functools.cache
+def _locale(code: str) -> Locale:
+    # Flask-Babel parses a string the selector returns on every request (which checks
+    # for the locale's data file on disk each time) but takes a Locale as it is.
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
     """Flask-Babel locale selector (see the module docstring for the order)."""
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    user = current_user
-    if user and user.is_authenticated and user.locale in LANGUAGES:
-        return user.locale
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+    user = current_user._get_current_object()
+    if user is not None and user.is_authenticated and user.locale in LANGUAGES:
+        return _locale(user.locale)
     for candidate in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
         if candidate in LANGUAGES:
-            return candidate
+            return _locale(candidate)
     best = request.accept_languages.best_match(LANGUAGES)
-    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _locale(best or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@functools.cache
+def _zone(name: str):
+    return pytz.timezone(name)
+
+
+def select_timezone():
+    """Flask-Babel time zone selector: the configured zone, looked up once (Flask-Babel
+    looks the name up again on every request)."""
+    return _zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 class _Domain(Domain):

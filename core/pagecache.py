@@ -267,7 +267,7 @@ class Drawn:
 def viewer_kind() -> tuple:
     """What the layout shows of the signed-in person (roles, unread notifications, the
     e-mail confirmation notice, whether blocked): part of every :func:`for_kind` key."""
-    user = current_user
+    user = current_user._get_current_object()
     unconfirmed = user.email if user.email and user.email_confirmed_at is None else None
     return (tuple(user.roles), unread_count(user.id), unconfirmed, user.is_blocked)
 

@@ -27,11 +27,14 @@ def thread_or_404(thread_id: int):
     """The thread, its forum and the current user's membership (one query, which also
     fills the thread's ``read_up_to`` and ``title_hidden`` for the current user); 404 if
     not visible."""
-    found = services.thread_with_state(current_user, thread_id, is_manager(current_user))
+    # The account itself rather than the proxy: each attribute read through
+    # ``current_user`` looks the account up in the request's context again.
+    user = current_user._get_current_object()
+    found = services.thread_with_state(user, thread_id, is_manager(user))
     if found is None:
         abort(404)
     thread, member = found
-    if not services.can_view(current_user, thread.forum, member):
+    if not services.can_view(user, thread.forum, member):
         abort(404)
     return thread, thread.forum, member
 

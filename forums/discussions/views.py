@@ -285,13 +285,14 @@ def thread(thread_id):
     share one drawing of the page per kind of viewer (``core.pagecache.for_kind``): the
     posts they wrote and those they reported are chosen in it for each of them."""
     thread, forum, member = thread_or_404(thread_id)
-    manager = is_manager(current_user)
-    can_post = services.can_post(current_user, forum, member)
+    user = current_user._get_current_object()  # read many times below: not through the proxy
+    manager = is_manager(user)
+    can_post = services.can_post(user, forum, member)
 
     def draw(holes: pagecache.Holes | None, extra: dict) -> str:
         # Posts are numbered 1, 2, ... and never removed (a deleted one leaves a
         # placeholder), as post_url assumes: a page is a range of numbers.
-        reader = None if manager or holes is not None else current_user
+        reader = None if manager or holes is not None else user
         page = NumberedPagination(
             page=page_arg(),
             per_page=current_app.config["POSTS_PER_PAGE"],
@@ -314,21 +315,17 @@ def thread(thread_id):
             hidden_titles={thread.id} if thread.title_hidden else set(),
             form=PostForm(formdata=None) if can_post else None,
             confirm=ConfirmForm(),
-            refusal=(
-                services.post_error(current_user, forum, member)
-                if current_user.is_authenticated and not can_post
-                else None
-            ),
+            refusal=(services.post_error(user, forum, member) if user.is_authenticated and not can_post else None),
         )
 
     def choose(keys, extra) -> list[int]:
         # The variants post_item draws: anyone's (0), reported by the viewer (1), own (2).
-        me = current_user.id
+        me = user.id
         waiting = keys and thread.reports_waiting
-        flagged = services.flagged_on_page(current_user, thread, extra["first"], extra["last"]) if waiting else set()
+        flagged = services.flagged_on_page(user, thread, extra["first"], extra["last"]) if waiting else set()
         return [2 if author == me else 1 if c in flagged else 0 for author, c in keys]
 
-    if current_user.is_authenticated and not manager:
+    if user.is_authenticated and not manager:
         # The refusal shown follows from these and the viewer's kind (blocked or not): it
         # is worked out only when the page is drawn.
         kind = (thread.title_hidden, member is not None, can_post, forum.is_open)
@@ -338,7 +335,7 @@ def thread(thread_id):
         html = draw(None, extra)
     if extra["last"] > (thread.read_up_to or 0):
         # Bookkeeping of the reader's own progress, not a change anyone else sees.
-        services.mark_read(current_user, thread, extra["last"])
+        services.mark_read(user, thread, extra["last"])
     return html
 
 
