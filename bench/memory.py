@@ -5,8 +5,8 @@
 2. Builds (or reuses) a SQLite database as ``bench/pages.py`` does, smaller by default
    (20,000 contributions by 2,000 people: every page lists a page of rows, so a worker's
    memory hardly depends on the size), and serves ``bench/serve.py`` with gunicorn, two
-   sync workers, as the page benchmark does (with ``gunicorn.conf.py``: the master loads
-   the application and forks the workers from it).
+   sync workers, as the page benchmark does (``--preload``: the master loads the
+   application and forks the workers from it, ``gunicorn.conf.py``).
 3. Requests each page of the page benchmark's list ``--rounds`` times, anonymous and
    signed in as the list says, four at a time so that both workers draw every page.
 4. Prints the RSS of the master and of each worker, each worker's beside the target, with
@@ -16,7 +16,7 @@
    and prints its workers' memory: what any application on this stack holds before its
    own code, models, templates and caches.
 
-    .venv/bin/python bench/memory.py [--rounds 30] [--database PATH]
+    .venv/bin/python bench/memory.py [--rounds 30] [--preload] [--database PATH]
     scripts/with-postgres.sh .venv/bin/python bench/memory.py --engine postgresql
 
 A benchmark, not a test: nothing here runs in ``make test``.
@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--contributions", type=int, default=20_000)
     parser.add_argument("--participants", type=int, default=2_000)
     parser.add_argument("--rounds", type=int, default=30, help="requests of each page")
+    parser.add_argument("--preload", action="store_true", help="gunicorn --preload")
     args = parser.parse_args()
 
     if args.engine == "postgresql":
@@ -102,7 +103,8 @@ def main() -> None:
     viewers = pages.cookies(app, ids)
     chosen = pages.pages(ids)
     logs = Path(tempfile.mkdtemp(prefix="cocrea-bench-memory-"))
-    site = pages.Server("bench.serve:app", env, logs / "site.log")
+    options = ["--preload"] if args.preload else []
+    site = pages.Server("bench.serve:app", env, logs / "site.log", options)
     try:
         begun = time.monotonic()
         statuses = warm(site, [(page.path, viewers[page.who]) for page in chosen], args.rounds)
@@ -117,7 +119,7 @@ def main() -> None:
     finally:
         site.stop()
 
-    floor = pages.Server("bench.floor:app", env, logs / "floor.log")
+    floor = pages.Server("bench.floor:app", env, logs / "floor.log", options)
     try:
         statuses = warm(floor, [("/", None)], args.rounds * len(chosen))
         if any(status != 200 for status in statuses):

@@ -9,9 +9,8 @@
    (``--engine postgresql``, the throwaway cluster of ``scripts/with-postgres.sh``) the
    database is built each time.
 2. Serves the application (``bench/serve.py``) and a bare Flask hello app
-   (``bench/hello.py``) with gunicorn, two sync workers each, on loopback, configured by
-   ``gunicorn.conf.py`` as in production (the workers forked from a master that loaded
-   the application).
+   (``bench/hello.py``) with gunicorn, two sync workers each, on loopback, with the
+   project's ``gunicorn.conf.py`` as in production.
 3. For each page, signs in where the page needs it (the session cookie comes from the
    test client, signed with the same key), fetches it once (status and bytes), counts its
    SQL queries in this process through the test client, warms both workers, then loads it

@@ -1,6 +1,7 @@
-"""Serving with gunicorn as the README says, through ``gunicorn.conf.py``: the master
-loads the application once and forks the workers from it, which answer pages on their own
-database connections."""
+"""Serving with gunicorn as the README says, through ``gunicorn.conf.py``: each worker
+loads the application, or, with ``--preload``, the master loads it once and forks the
+workers from it; either way the workers answer pages on database connections of their
+own."""
 
 import os
 import signal
@@ -9,6 +10,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from core.extensions import db
 
@@ -28,7 +31,8 @@ def _get(path: Path, address: str) -> tuple[int, bytes]:
     return int(head.split()[1]), body
 
 
-def test_gunicorn_forks_workers_from_a_master_that_loaded_the_application(app, tmp_path):
+@pytest.mark.parametrize("preload", [False, True], ids=["default", "preload"])
+def test_gunicorn_workers_answer_with_or_without_the_application_preloaded(app, tmp_path, preload):
     with app.app_context():
         url = db.engine.url.render_as_string(hide_password=False)
         driver = "_sqlite3" if db.engine.dialect.name == "sqlite" else "psycopg"
@@ -41,6 +45,8 @@ def test_gunicorn_forks_workers_from_a_master_that_loaded_the_application(app, t
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-c", "gunicorn.conf.py", "-w", "2", "-b", f"unix:{sock}", "app:create_app()"]
+    if preload:
+        command.insert(-1, "--preload")
     master = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -48,8 +54,9 @@ def test_gunicorn_forks_workers_from_a_master_that_loaded_the_application(app, t
         while not (sock.exists() and len(children.read_text().split()) == 2):
             assert master.poll() is None and time.monotonic() < deadline, master.stdout.read().decode()
             time.sleep(0.1)
-        # The master imported the application (and so its database driver) before forking.
-        assert driver in Path(f"/proc/{master.pid}/maps").read_text(), "the master did not load the application"
+        # With --preload the master imported the application (and so its database
+        # driver) before forking; by default it did not.
+        assert (driver in Path(f"/proc/{master.pid}/maps").read_text()) == preload
         for _ in range(6):
             status, body = _get(sock, "/forums/")
             assert status == 200 and b"<html" in body
