@@ -22,9 +22,14 @@ from markupsafe import Markup
 
 from consultations.versions.models import Section
 from core.cache import cache
-from core.text import cached_html, clean_diff
+from core.text import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, cached_html, clean_diff
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
+
+#: Part of every kept diff's key: what the diff is cleaned to, and a number to raise when
+#: the way it is drawn changes, so that a deployment that changes either (with Redis,
+#: which outlives it) starts afresh.
+_DRAWN_AS = repr((1, sorted(ALLOWED_TAGS), sorted(ALLOWED_ATTRIBUTES.items()), sorted(ALLOWED_PROTOCOLS))).encode()
 
 
 @dataclass
@@ -71,7 +76,7 @@ class Comparison:
 def _words(old_html: str, new_html: str, inserted: str, deleted: str) -> str:
     # Diffing and cleaning a section took some 4 ms (most of it bleach): a diff page of
     # 100 sections is drawn from what the first request made, in each language.
-    digest = hashlib.blake2b(digest_size=16)
+    digest = hashlib.blake2b(_DRAWN_AS, digest_size=16)
     for part in (old_html, new_html, inserted, deleted):
         digest.update(part.encode())
         digest.update(b"\x00")
