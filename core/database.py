@@ -62,7 +62,7 @@ def ping_when_idle(engine) -> None:
 
 def new_connections_after_fork(engine) -> None:
     """Make a process forked from this one (a gunicorn worker forked from a master that
-    loaded the application, ``gunicorn.conf.py``) open connections of its own instead of
+    loaded the application, with ``--preload``) open connections of its own instead of
     using any ``engine`` pooled before the fork: two processes on one socket would mix
     their statements. The parent's connections are left open for the parent (SQLAlchemy's
     ``dispose(close=False)``). The engine is held weakly: an application dropped (in the

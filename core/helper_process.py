@@ -58,11 +58,16 @@ def start(script: str, *arguments: str, message, ready: str, enlarge: str, pass_
     return None
 
 
-def stop(process: subprocess.Popen) -> None:
-    """End ``process`` if it still runs, wait for it and close its pipes. Raises nothing."""
+def _end(process: subprocess.Popen) -> None:
+    """Kill ``process`` if it still runs, and wait for it."""
     if process.poll() is None:
         process.kill()
     process.wait()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End ``process`` if it still runs, wait for it and close its pipes. Raises nothing."""
+    _end(process)
     for pipe in (process.stdin, process.stdout, process.stderr):
         if pipe is not None and not pipe.closed:
             try:
@@ -75,9 +80,7 @@ def failed(process: subprocess.Popen, said, doing: str) -> RuntimeError:
     """Stop ``process``, which failed while ``doing`` something, and the error to raise
     with what it said: ``said`` if it is a text (its own message), else what it printed
     on its standard error, else its exit status."""
-    if process.poll() is None:
-        process.kill()
-    process.wait()
+    _end(process)
     if not isinstance(said, str):
         said = process.stderr.read().decode(errors="replace").strip()
     stop(process)
